@@ -1,0 +1,109 @@
+// Builds and starts the service: stores (embedded or configured), migrations, the Nest app on
+// Fastify. Used by main.ts, the CLI and the e2e tests, so all of them start the service the same way.
+import fastifyCookie from '@fastify/cookie';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from './app.module';
+import { AppExceptionFilter } from './common/app-exception.filter';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './infra/config/app-config';
+import { EmbeddedStores, ResolvedStores } from './infra/embedded/embedded-stores';
+import { MetricsService } from './infra/metrics/metrics.service';
+import { migrateAll } from './infra/migrate';
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  url: string;
+  stores: ResolvedStores;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Stores already running (tests share one set); otherwise embedded ones start as configured. */
+  stores?: ResolvedStores;
+  /** Apply migrations before serving; default: when any store is embedded. */
+  migrate?: boolean;
+  /** Silence Nest's own logger (tests). */
+  quiet?: boolean;
+  log?: (msg: string) => void;
+}
+
+const MAX_REQUEST_ID = 128;
+
+export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<RunningApp> {
+  const log = options.log ?? ((m: string) => process.stdout.write(`${m}\n`));
+  const embedded = options.stores ? undefined : new EmbeddedStores(log);
+  const stores = options.stores ?? (await embedded!.start(config));
+  let app: NestFastifyApplication | undefined;
+  try {
+    if (options.migrate ?? (!options.stores && EmbeddedStores.needsDataDir(config))) {
+      await migrateAll(config, stores);
+    }
+    const adapter = new FastifyAdapter({
+      trustProxy: true,
+      bodyLimit: 1024 * 1024,
+      genReqId: (req: import('node:http').IncomingMessage) => {
+        const given = req.headers['x-request-id'];
+        return typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID
+          ? given
+          : randomUUID();
+      },
+    });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, stores), adapter, {
+      rawBody: true,
+      bufferLogs: true,
+      logger: options.quiet ? false : undefined,
+      abortOnError: false,
+    });
+    if (!options.quiet) app.useLogger(app.get(Logger));
+    await app.register(fastifyCookie);
+    app.useGlobalFilters(new AppExceptionFilter());
+    app.useGlobalPipes(createValidationPipe());
+    const metrics = app.get(MetricsService);
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onResponse', (req, reply, done) => {
+      metrics.httpDuration.observe(
+        { method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+      done();
+    });
+    fastify.addHook('onSend', (req, reply, payload, done) => {
+      void reply.header('x-request-id', req.id);
+      done(null, payload);
+    });
+    const doc = new DocumentBuilder()
+      .setTitle('callbid')
+      .setDescription('Pay-per-call tracking and real-time bidding: configuration, DNI, calls, reports.')
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (cbk_…)' })
+      .addCookieAuth('cb_session')
+      .build();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app!, doc), {
+      jsonDocumentUrl: 'docs/json',
+    });
+    await app.listen(config.port, config.host);
+    const address = fastify.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://127.0.0.1:${port}`;
+    let closed = false;
+    return {
+      app,
+      url,
+      stores,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await app!.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (e) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop();
+    throw e;
+  }
+}

@@ -1,0 +1,127 @@
+// The one typed configuration of the service, built from the environment once at boot.
+// A bad value stops the boot with a message naming the variable; nothing else reads process.env.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export type AppRole = 'all' | 'api' | 'worker';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  role: AppRole;
+  logLevel: string;
+  publicBaseUrl: string;
+  database: { url?: string };
+  redis: { url?: string };
+  clickhouse: { url?: string; user: string; password: string; database: string };
+  telnyx: { apiKey?: string; publicKey?: string; connectionId: string; baseUrl?: string };
+  /** Lets pings, confirmations and pixels reach private/loopback addresses (sandbox, tests). */
+  allowPrivateTargets: boolean;
+  /** Secret used to sign session cookies and pixel HMACs when none is given, persisted under DATA_DIR. */
+  sessionSecret?: string;
+  /** Seconds a dashboard session lives. */
+  sessionTtlSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with protocol ${protocols.join(' or ')}` },
+  );
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  APP_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_BASE_URL: url(['http:', 'https:']),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  CLICKHOUSE_URL: url(['http:', 'https:']),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier')
+    .default('callbid'),
+  TELNYX_API_KEY: optionalString,
+  TELNYX_PUBLIC_KEY: optionalString.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
+    message: 'must be the base64 of a raw 32-byte Ed25519 public key',
+  }),
+  TELNYX_CONNECTION_ID: z.string().default('sandbox-connection'),
+  TELNYX_BASE_URL: url(['http:', 'https:']),
+  ALLOW_PRIVATE_TARGETS: boolFlag,
+  SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(31 * 86400)
+    .default(7 * 86400),
+});
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const port = e.PORT;
+  return {
+    port,
+    host: e.HOST,
+    dataDir: resolve(e.DATA_DIR),
+    role: e.APP_ROLE,
+    logLevel: e.LOG_LEVEL,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    database: { url: e.DATABASE_URL },
+    redis: { url: e.REDIS_URL },
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      user: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+    },
+    telnyx: {
+      apiKey: e.TELNYX_API_KEY,
+      publicKey: e.TELNYX_PUBLIC_KEY,
+      connectionId: e.TELNYX_CONNECTION_ID,
+      baseUrl: e.TELNYX_BASE_URL,
+    },
+    // With no Telnyx key the sandbox runs locally, so private targets are the default there.
+    allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS ? e.ALLOW_PRIVATE_TARGETS : !e.TELNYX_API_KEY,
+    sessionSecret: e.SESSION_SECRET,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,40 @@
+// The one owner of Redis connections. Feature repositories use `client`; BullMQ gets connection
+// options from `bullConnection()` and opens its own blocking connections.
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import Redis, { RedisOptions } from 'ioredis';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { RESOLVED_STORES } from '../stores.tokens';
+import { ResolvedStores } from '../embedded/embedded-stores';
+
+@Injectable()
+export class RedisService implements OnApplicationShutdown {
+  readonly client: Redis;
+  private readonly url: string;
+
+  constructor(@Inject(RESOLVED_STORES) stores: ResolvedStores, @Inject(APP_CONFIG) _config: AppConfig) {
+    this.url = stores.redisUrl;
+    this.client = new Redis(this.url, {
+      maxRetriesPerRequest: 3,
+      enableAutoPipelining: true,
+      lazyConnect: false,
+    });
+    this.client.on('error', () => undefined); // reconnects on its own; health reports the state
+  }
+
+  bullConnection(): RedisOptions {
+    const u = new URL(this.url);
+    return {
+      host: u.hostname,
+      port: Number(u.port || 6379),
+      username: u.username ? decodeURIComponent(u.username) : undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+      tls: u.protocol === 'rediss:' ? {} : undefined,
+      maxRetriesPerRequest: null,
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}

@@ -1,0 +1,1 @@
+export const RESOLVED_STORES = Symbol('RESOLVED_STORES');

@@ -1,0 +1,27 @@
+// Starts the real stores once for the e2e suites, the same way the app starts them: embedded
+// PostgreSQL and a redis-server child under .data/test (or the servers named by TEST_DATABASE_URL /
+// TEST_REDIS_URL). ClickHouse runs in each test process through chDB at .data/test/clickhouse.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/infra/config/app-config';
+import { EmbeddedStores } from '../../src/infra/embedded/embedded-stores';
+import { migratePostgres } from '../../src/infra/migrate';
+
+export default async function globalSetup(): Promise<void> {
+  const dataDir = join(__dirname, '..', '..', '.data', 'test');
+  rmSync(dataDir, { recursive: true, force: true });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    REDIS_URL: process.env.TEST_REDIS_URL,
+    CLICKHOUSE_URL: process.env.TEST_CLICKHOUSE_URL,
+  });
+  const stores = new EmbeddedStores();
+  const resolved = await stores.start(config);
+  await migratePostgres(resolved.databaseUrl);
+  (globalThis as { __stores?: EmbeddedStores }).__stores = stores;
+  process.env.CB_TEST_DATA_DIR = dataDir;
+  process.env.CB_TEST_DATABASE_URL = resolved.databaseUrl;
+  process.env.CB_TEST_REDIS_URL = resolved.redisUrl;
+  if (resolved.clickhouse.kind === 'http') process.env.CB_TEST_CLICKHOUSE_URL = resolved.clickhouse.url;
+}
