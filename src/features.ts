@@ -1,11 +1,14 @@
 // Which feature modules run in which APP_ROLE. `api` serves HTTP, `worker` runs queue consumers,
 // `all` does both.
 import { Type } from '@nestjs/common';
+import { CampaignsModule } from './campaigns/campaigns.module';
 import { AppConfig } from './infra/config/app-config';
+import { NumbersModule } from './numbers/numbers.module';
+import { PublishersModule } from './publishers/publishers.module';
 
 const apiModules: Type[] = [];
 const workerModules: Type[] = [];
-const sharedModules: Type[] = [];
+const sharedModules: Type[] = [CampaignsModule, PublishersModule, NumbersModule];
 
 export function featureModules(config: AppConfig): Type[] {
   const api = config.role === 'all' || config.role === 'api';

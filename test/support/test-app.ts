@@ -43,7 +43,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
     await ch.close();
     clickhouseMigrated = true;
   }
-  return startApp(config, { stores, migrate: false, quiet: true });
+  return startApp(config, { stores, migrate: false, quiet: !process.env.CB_TEST_VERBOSE });
 }
 
 export interface HttpResult<T = any> {
@@ -117,4 +117,13 @@ export async function newTenant(
   const key = await http.withCookie(cookie).post('/api-keys', { name: 'ops', role: 'operator' });
   if (key.status !== 201) throw new Error(`api key: ${key.status} ${JSON.stringify(key.body)}`);
   return { http, operator: http.withKey(key.body.key), tenantId: tenant.id, email, password };
+}
+
+let numberSeq = 0;
+/** A valid, test-unique US number (tracking numbers are unique across tenants). */
+export function uniqueNumber(): string {
+  numberSeq += 1;
+  const exchange = 200 + Math.floor(Math.random() * 700);
+  const line = (Math.floor(Math.random() * 9000) + numberSeq) % 10000;
+  return `+1312${exchange}${String(line).padStart(4, '0')}`;
 }
