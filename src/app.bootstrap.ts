@@ -1,6 +1,7 @@
 // Builds and starts the service: stores (embedded or configured), migrations, the Nest app on
 // Fastify. Used by main.ts, the CLI and the e2e tests, so all of them start the service the same way.
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -60,6 +61,29 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     });
     if (!options.quiet) app.useLogger(app.get(Logger));
     await app.register(fastifyCookie);
+    // The snippet is embedded on any site: its endpoints answer every origin, without credentials.
+    await app.register(fastifyCors, {
+      delegator: (req, cb) =>
+        cb(
+          null,
+          /^\/dni(\/|\.js)/.test(req.url ?? '')
+            ? { origin: '*', methods: ['GET', 'POST'], maxAge: 86400 }
+            : { origin: false },
+        ),
+    });
+    // sendBeacon and CORS-simple requests send JSON as text/plain; parse it as JSON everywhere.
+    const http = app.getHttpAdapter().getInstance();
+    http.addContentTypeParser(
+      'text/plain',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_req, body, done) => {
+        try {
+          done(null, JSON.parse(body as string));
+        } catch {
+          done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400 }), undefined);
+        }
+      },
+    );
     app.useGlobalFilters(new AppExceptionFilter());
     app.useGlobalPipes(createValidationPipe());
     const metrics = app.get(MetricsService);

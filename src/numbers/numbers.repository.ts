@@ -77,6 +77,10 @@ export class NumbersRepository {
     return this.numbers.save(n);
   }
 
+  poolByOverflowNumber(number: string): Promise<NumberPoolEntity | null> {
+    return this.pools.findOneBy({ overflowNumber: number });
+  }
+
   async deleteNumber(id: string): Promise<void> {
     await this.numbers.delete({ id });
   }

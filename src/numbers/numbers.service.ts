@@ -140,4 +140,7 @@ export class NumbersService {
   findTrackingNumber(number: string) {
     return this.repo.findNumber({ number });
   }
+  poolByOverflowNumber(number: string) {
+    return this.repo.poolByOverflowNumber(number);
+  }
 }

@@ -22,6 +22,8 @@ export interface AppConfig {
   sessionSecret?: string;
   /** Seconds a dashboard session lives. */
   sessionTtlSeconds: number;
+  /** DNI lease API requests allowed per minute per client IP and per campaign key. */
+  dniRateLimit: { perIp: number; perKey: number };
 }
 
 export class ConfigError extends Error {
@@ -87,6 +89,8 @@ const schema = z.object({
     .min(60)
     .max(31 * 86400)
     .default(7 * 86400),
+  DNI_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000_000).default(600),
+  DNI_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(100_000_000).default(120_000),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -121,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS ? e.ALLOW_PRIVATE_TARGETS : !e.TELNYX_API_KEY,
     sessionSecret: e.SESSION_SECRET,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    dniRateLimit: { perIp: e.DNI_RATE_LIMIT_PER_IP, perKey: e.DNI_RATE_LIMIT_PER_KEY },
   };
 }
 

@@ -1,0 +1,127 @@
+// Visitor sessions (attribution) in Redis, the click and repeat-caller pointers, the queue of
+// sessions waiting for ClickHouse, and the ClickHouse dni_session table itself.
+import { Injectable } from '@nestjs/common';
+import { ClickHouseService } from '../infra/clickhouse/clickhouse.service';
+import { RedisService } from '../infra/redis/redis.service';
+import { redisKeys } from '../infra/redis/redis-keys';
+
+export interface VisitAttribution {
+  landingPage: string;
+  referrer: string;
+  utm: { source: string; medium: string; campaign: string; term: string; content: string };
+  clickIds: {
+    gclid: string;
+    gbraid: string;
+    wbraid: string;
+    msclkid: string;
+    fbclid: string;
+    ttclid: string;
+  };
+  tags: Record<string, string>;
+}
+
+export interface DniSession extends VisitAttribution {
+  sid: string;
+  tenantId: string;
+  campaignId: string;
+  publisherId: string | null;
+  poolId: string | null;
+  number: string | null;
+  overflow: boolean;
+  userAgent: string;
+  leasedAt: number;
+  lastSeenAt: number;
+}
+
+const CLICK_TTL_S = 120;
+
+@Injectable()
+export class DniSessionRepository {
+  constructor(
+    private readonly redis: RedisService,
+    private readonly clickhouse: ClickHouseService,
+  ) {}
+
+  async get(sid: string): Promise<DniSession | undefined> {
+    const raw = await this.redis.client.get(redisKeys.dniSession(sid));
+    return raw ? (JSON.parse(raw) as DniSession) : undefined;
+  }
+
+  /** Stores the session for the attribution window and queues its copy for ClickHouse. */
+  async save(session: DniSession, ttlSeconds: number): Promise<void> {
+    const json = JSON.stringify(session);
+    await Promise.all([
+      this.redis.client.set(redisKeys.dniSession(session.sid), json, 'EX', ttlSeconds),
+      this.redis.client.rpush(redisKeys.dniExportQueue(), json),
+    ]);
+  }
+
+  async touch(sid: string, ttlSeconds: number): Promise<void> {
+    await this.redis.client.expire(redisKeys.dniSession(sid), ttlSeconds);
+  }
+
+  async recordClick(number: string, sid: string): Promise<void> {
+    await this.redis.client.set(redisKeys.dniClick(number), sid, 'EX', CLICK_TTL_S);
+  }
+
+  clickedBy(number: string): Promise<string | null> {
+    return this.redis.client.get(redisKeys.dniClick(number));
+  }
+
+  async rememberCaller(tenantId: string, caller: string, sid: string, ttlSeconds: number): Promise<void> {
+    await this.redis.client.set(redisKeys.dniCaller(tenantId, caller), sid, 'EX', ttlSeconds);
+  }
+
+  lastSessionOfCaller(tenantId: string, caller: string): Promise<string | null> {
+    return this.redis.client.get(redisKeys.dniCaller(tenantId, caller));
+  }
+
+  /** Takes up to `max` queued sessions (the caller re-queues them if the insert fails). */
+  async takeExportBatch(max: number): Promise<string[]> {
+    return (await this.redis.client.lpop(redisKeys.dniExportQueue(), max)) ?? [];
+  }
+
+  async requeue(rows: string[]): Promise<void> {
+    if (rows.length) await this.redis.client.lpush(redisKeys.dniExportQueue(), ...rows.reverse());
+  }
+
+  async insertClickHouse(rows: DniSession[]): Promise<void> {
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+    await this.clickhouse.client.insert({
+      table: this.clickhouse.table('dni_session'),
+      format: 'JSONEachRow',
+      values: rows.map((s) => ({
+        session_id: s.sid,
+        tenant_id: s.tenantId,
+        campaign_id: s.campaignId,
+        publisher_id: s.publisherId,
+        pool_id: s.poolId,
+        tracking_number: s.number ?? '',
+        overflow: s.overflow,
+        landing_page: s.landingPage,
+        referrer: s.referrer,
+        utm_source: s.utm.source,
+        utm_medium: s.utm.medium,
+        utm_campaign: s.utm.campaign,
+        utm_term: s.utm.term,
+        utm_content: s.utm.content,
+        ...s.clickIds,
+        tags: s.tags,
+        user_agent: s.userAgent,
+        leased_at: iso(s.leasedAt),
+        last_seen_at: iso(s.lastSeenAt),
+        version: s.lastSeenAt,
+      })),
+    });
+  }
+
+  async countClickHouse(tenantId: string): Promise<number> {
+    const r = await this.clickhouse.client.query({
+      query: `SELECT count() AS c FROM ${this.clickhouse.table('dni_session')} FINAL WHERE tenant_id = {t:UUID}`,
+      query_params: { t: tenantId },
+      format: 'JSONEachRow',
+    });
+    const rows = await r.json<{ c: string | number }>();
+    return Number(rows[0]?.c ?? 0);
+  }
+}

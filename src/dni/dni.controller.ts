@@ -1,0 +1,126 @@
+// The snippet's public API (CORS, no credentials) and the script itself, plus pool health for
+// operators and publishers.
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CurrentPrincipal, Public, Roles } from '../accounts/auth.decorators';
+import type { Principal } from '../accounts/principal';
+import { AppError } from '../common/errors';
+import { projectRoot } from '../common/project-root';
+import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
+import { NumbersService } from '../numbers/numbers.service';
+import { DniService } from './dni.service';
+import {
+  ClickRequestDto,
+  HeartbeatResponseDto,
+  LeaseRequestDto,
+  LeaseResponseDto,
+  PoolHealthResponseDto,
+  SessionRequestDto,
+} from './dto/dni.dto';
+import { RateLimitRepository } from './rate-limit.repository';
+
+@ApiTags('dni')
+@Controller()
+export class DniController {
+  private script?: { body: Buffer; etag: string };
+
+  constructor(
+    private readonly dni: DniService,
+    private readonly numbers: NumbersService,
+    private readonly limits: RateLimitRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private async limit(req: FastifyRequest, key: string): Promise<void> {
+    const [ip, campaign] = await Promise.all([
+      this.limits.hit('dni-ip', req.ip, this.config.dniRateLimit.perIp),
+      this.limits.hit('dni-key', key, this.config.dniRateLimit.perKey),
+    ]);
+    if (!ip || !campaign) throw new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down');
+  }
+
+  @Public()
+  @Post('dni/v1/lease')
+  @HttpCode(200)
+  async lease(@Req() req: FastifyRequest, @Body() dto: LeaseRequestDto): Promise<LeaseResponseDto> {
+    await this.limit(req, dto.key);
+    return this.dni.lease(dto, { ip: req.ip, userAgent: req.headers['user-agent'] });
+  }
+
+  @Public()
+  @Post('dni/v1/heartbeat')
+  @HttpCode(200)
+  async heartbeat(@Req() req: FastifyRequest, @Body() dto: SessionRequestDto): Promise<HeartbeatResponseDto> {
+    await this.limit(req, dto.key);
+    return this.dni.heartbeat(dto);
+  }
+
+  @Public()
+  @Post('dni/v1/release')
+  @HttpCode(204)
+  async release(@Req() req: FastifyRequest, @Body() dto: SessionRequestDto): Promise<void> {
+    await this.limit(req, dto.key);
+    await this.dni.release(dto);
+  }
+
+  @Public()
+  @Post('dni/v1/click')
+  @HttpCode(204)
+  async click(@Req() req: FastifyRequest, @Body() dto: ClickRequestDto): Promise<void> {
+    await this.limit(req, dto.key);
+    await this.dni.click(dto);
+  }
+
+  /** The snippet bundle, built by `npm run build` into dni-snippet/dist. */
+  @Public()
+  @Get('dni.js')
+  @Header('content-type', 'application/javascript; charset=utf-8')
+  serveScript(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Buffer | string {
+    const script = this.loadScript();
+    void reply
+      .header('cache-control', 'public, max-age=300, stale-while-revalidate=86400')
+      .header('etag', script.etag)
+      .header('access-control-allow-origin', '*');
+    if (req.headers['if-none-match'] === script.etag) {
+      void reply.status(304);
+      return '';
+    }
+    return script.body;
+  }
+
+  private loadScript(): { body: Buffer; etag: string } {
+    if (this.script) return this.script;
+    const file = join(projectRoot(), 'dni-snippet', 'dist', 'dni.min.js');
+    if (!existsSync(file))
+      throw new AppError(404, 'SNIPPET_NOT_BUILT', 'The DNI snippet is not built; run npm run build');
+    const body = readFileSync(file);
+    this.script = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 20)}"` };
+    return this.script;
+  }
+
+  @ApiBearerAuth()
+  @Roles('operator', 'publisher')
+  @Get('pools/:id/health')
+  async poolHealth(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<PoolHealthResponseDto> {
+    return this.dni.poolHealth(await this.numbers.getPool(p, id));
+  }
+}

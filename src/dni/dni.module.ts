@@ -1,0 +1,30 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { CampaignsModule } from '../campaigns/campaigns.module';
+import { NumbersModule } from '../numbers/numbers.module';
+import { DniExportService } from './dni-export.service';
+import { DniSessionRepository } from './dni-session.repository';
+import { DniController } from './dni.controller';
+import { DniService } from './dni.service';
+import { PoolAllocatorRepository } from './pool-allocator.repository';
+import { RateLimitRepository } from './rate-limit.repository';
+
+@Module({})
+export class DniModule {
+  /** `exporter`: run the ClickHouse copier here (worker and all roles). */
+  static register(options: { exporter: boolean }): DynamicModule {
+    const providers: Provider[] = [
+      PoolAllocatorRepository,
+      DniSessionRepository,
+      RateLimitRepository,
+      DniService,
+    ];
+    if (options.exporter) providers.push(DniExportService);
+    return {
+      module: DniModule,
+      imports: [CampaignsModule, NumbersModule],
+      controllers: [DniController],
+      providers,
+      exports: [DniService, DniSessionRepository],
+    };
+  }
+}

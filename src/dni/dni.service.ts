@@ -1,0 +1,300 @@
+// Dynamic Number Insertion: leases tracking numbers to visitors, keeps their attribution, and
+// answers "which visit made this call?" for telephony.
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { CampaignEntity } from '../campaigns/campaign.entity';
+import { CampaignsService } from '../campaigns/campaigns.service';
+import { AppError } from '../common/errors';
+import { toE164 } from '../common/phone';
+import { TtlCache } from '../common/ttl-cache';
+import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
+import { MetricsService } from '../infra/metrics/metrics.service';
+import { NumberPoolEntity } from '../numbers/number-pool.entity';
+import { NumbersService } from '../numbers/numbers.service';
+import { attributionFrom, isCrawler, resetsAttribution } from './attribution';
+import { DniSession, DniSessionRepository } from './dni-session.repository';
+import {
+  ClickRequestDto,
+  LeaseRequestDto,
+  LeaseResponseDto,
+  PoolHealthResponseDto,
+  SessionRequestDto,
+} from './dto/dni.dto';
+import { recommendedPoolSize } from './erlang';
+import { PoolAllocatorRepository } from './pool-allocator.repository';
+
+export const HEARTBEAT_S = 60;
+
+export type AttributionMethod =
+  'dial_click' | 'current_holder' | 'previous_holder' | 'repeat_caller' | 'source_only';
+
+export interface CallAttribution {
+  tenantId: string;
+  campaignId: string;
+  publisherId: string | null;
+  poolId: string;
+  trackingNumber: string;
+  overflow: boolean;
+  method: AttributionMethod;
+  /** 0..1: how sure we are that `session` made the call. */
+  confidence: number;
+  session?: DniSession;
+}
+
+export interface ClientInfo {
+  ip: string;
+  userAgent?: string;
+}
+
+const CONFIDENCE: Record<AttributionMethod, number> = {
+  dial_click: 0.95,
+  current_holder: 0.85,
+  previous_holder: 0.6,
+  repeat_caller: 0.5,
+  source_only: 0.2,
+};
+
+@Injectable()
+export class DniService implements OnModuleInit {
+  private readonly campaigns = new TtlCache<string, CampaignEntity | null>(5_000);
+  private readonly pools = new TtlCache<string, NumberPoolEntity[]>(5_000);
+  private readonly synced = new TtlCache<string, true>(60_000);
+  private readonly leaseCounter;
+
+  constructor(
+    private readonly allocator: PoolAllocatorRepository,
+    private readonly sessions: DniSessionRepository,
+    private readonly campaignsService: CampaignsService,
+    private readonly numbers: NumbersService,
+    metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.leaseCounter = metrics.counter(
+      'dni_lease_requests_total',
+      'DNI lease requests by pool and outcome',
+      ['pool', 'outcome'],
+    );
+  }
+
+  onModuleInit(): void {
+    this.numbers.onPoolChanged((poolId) => this.syncPool(poolId));
+  }
+
+  /** Makes the allocator hold exactly the pool's active numbers (after any pool change). */
+  async syncPool(poolId: string): Promise<void> {
+    const pool = await this.numbers.findPoolById(poolId);
+    const active = pool && pool.kind === 'session' ? await this.numbers.activeNumbers(poolId) : [];
+    await this.allocator.sync(
+      poolId,
+      active.map((n) => n.number),
+      Date.now(),
+    );
+    this.synced.delete(poolId);
+    this.pools.clear();
+  }
+
+  private ensureSynced(poolId: string): Promise<true> {
+    return this.synced.get(poolId, async () => {
+      if (!(await this.allocator.isSynced(poolId))) await this.syncPool(poolId);
+      return true;
+    });
+  }
+
+  private async campaignByKey(key: string): Promise<CampaignEntity> {
+    const c = await this.campaigns.get(key, () => this.campaignsService.findByPublicKey(key));
+    if (!c) throw new AppError(404, 'DNI_UNKNOWN_KEY', 'Unknown campaign key');
+    return c;
+  }
+
+  private campaignPools(campaignId: string): Promise<NumberPoolEntity[]> {
+    return this.pools.get(campaignId, () => this.numbers.poolsOfCampaign(campaignId));
+  }
+
+  /** The pool serving a visit: the publisher's own when the page names one, else the first. */
+  private pickPool(pools: NumberPoolEntity[], publisherHint?: string): NumberPoolEntity | undefined {
+    const byHint = publisherHint ? pools.filter((p) => p.publisherId === publisherHint) : [];
+    const candidates = byHint.length ? byHint : pools;
+    return candidates.find((p) => p.kind === 'session') ?? candidates.find((p) => p.kind === 'static');
+  }
+
+  async lease(req: LeaseRequestDto, client: ClientInfo): Promise<LeaseResponseDto> {
+    const campaign = await this.campaignByKey(req.key);
+    const sid = req.sid ?? randomBytes(16).toString('base64url');
+    const none = (ttl = 0): LeaseResponseDto => ({
+      sid,
+      number: null,
+      overflow: false,
+      targets: campaign.swapNumbers,
+      ttl,
+      heartbeat: HEARTBEAT_S,
+    });
+    if (campaign.status !== 'active' || isCrawler(client.userAgent)) return none();
+
+    const params = req.params ?? {};
+    const pools = await this.campaignPools(campaign.id);
+    const pool = this.pickPool(pools, params.cb_pub ?? req.tags?.publisher);
+    if (!pool) return none();
+
+    const now = Date.now();
+    let number: string | null = null;
+    let overflow = false;
+    let outcome: string;
+    const previousPromise = this.sessions.get(sid);
+    if (pool.kind === 'static') {
+      // A static source number is the publisher's own line: no lease, source-level attribution.
+      const active = await this.numbers.activeNumbers(pool.id);
+      number = active[0]?.number ?? null;
+      outcome = number ? 'static' : 'none';
+    } else {
+      await this.ensureSynced(pool.id);
+      const r = await this.allocator.lease(pool.id, sid, now, pool.leaseIdleS * 1000, pool.cooldownS * 1000);
+      outcome = r.outcome;
+      if (r.number) number = r.number;
+      else if (pool.overflowNumber) {
+        number = pool.overflowNumber;
+        overflow = true;
+        outcome = 'overflow';
+      } else outcome = 'none';
+    }
+    this.leaseCounter.inc({ pool: pool.id, outcome });
+
+    const visit = attributionFrom(req.page ?? '', req.ref ?? '', params, req.tags ?? {}, campaign.paramTags);
+    const previous = await previousPromise;
+    const keep = previous && previous.campaignId === campaign.id && !resetsAttribution(previous, visit);
+    const session: DniSession = {
+      ...(keep ? previous : visit),
+      tags: keep ? { ...previous.tags, ...visit.tags } : visit.tags,
+      sid,
+      tenantId: campaign.tenantId,
+      campaignId: campaign.id,
+      publisherId: pool.publisherId,
+      poolId: pool.id,
+      number,
+      overflow,
+      userAgent: (client.userAgent ?? '').slice(0, 512),
+      leasedAt: keep ? previous.leasedAt : now,
+      lastSeenAt: now,
+    };
+    await this.sessions.save(session, campaign.attributionWindowS);
+    return {
+      sid,
+      number,
+      overflow,
+      targets: campaign.swapNumbers,
+      ttl: pool.kind === 'session' && !overflow && number ? pool.leaseIdleS : 0,
+      heartbeat: HEARTBEAT_S,
+    };
+  }
+
+  private async sessionFor(
+    req: SessionRequestDto,
+  ): Promise<{ session: DniSession; pool: NumberPoolEntity } | undefined> {
+    const campaign = await this.campaignByKey(req.key);
+    const session = await this.sessions.get(req.sid);
+    if (!session || session.campaignId !== campaign.id || !session.poolId) return undefined;
+    const pool = (await this.campaignPools(campaign.id)).find((p) => p.id === session.poolId);
+    return pool ? { session, pool } : undefined;
+  }
+
+  async heartbeat(req: SessionRequestDto): Promise<{ number: string; ttl: number }> {
+    const found = await this.sessionFor(req);
+    const gone = new AppError(404, 'DNI_LEASE_GONE', 'The lease has ended; lease again');
+    if (!found || found.pool.kind !== 'session') throw gone;
+    const r = await this.allocator.heartbeat(
+      found.pool.id,
+      req.sid,
+      Date.now(),
+      found.pool.leaseIdleS * 1000,
+    );
+    if (!r) throw gone;
+    return { number: r.number, ttl: Math.max(1, Math.round((r.expiresAt - Date.now()) / 1000)) };
+  }
+
+  async release(req: SessionRequestDto): Promise<void> {
+    const found = await this.sessionFor(req);
+    if (found?.pool.kind === 'session') await this.allocator.release(found.pool.id, req.sid, Date.now());
+  }
+
+  async click(req: ClickRequestDto): Promise<void> {
+    const found = await this.sessionFor(req);
+    const number = toE164(req.number);
+    if (found && number && found.session.number === number) await this.sessions.recordClick(number, req.sid);
+  }
+
+  /**
+   * Which visit made a call to `dialled` from `caller` at `at`? Tiers, best first: a dial-click
+   * beacon within 120 s, the number's current lease holder, its previous holder within the
+   * cooldown, the caller's last attributed session, and finally the pool's source only.
+   */
+  async attribute(dialled: string, caller: string, at: Date): Promise<CallAttribution | undefined> {
+    const tracking = await this.numbers.findTrackingNumber(dialled);
+    const pool = tracking
+      ? await this.numbers.findPoolById(tracking.poolId)
+      : await this.numbers.poolByOverflowNumber(dialled);
+    if (!pool) return undefined;
+    const campaign = await this.campaignsService.get(pool.tenantId, pool.campaignId);
+    const base = {
+      tenantId: pool.tenantId,
+      campaignId: pool.campaignId,
+      publisherId: pool.publisherId,
+      poolId: pool.id,
+      trackingNumber: dialled,
+      overflow: !tracking,
+    };
+    const t = at.getTime();
+    const found = async (method: AttributionMethod, sid: string | null | undefined) => {
+      if (!sid) return undefined;
+      const session = await this.sessions.get(sid);
+      if (!session || session.campaignId !== pool.campaignId) return undefined;
+      await this.sessions.rememberCaller(pool.tenantId, caller, sid, campaign.attributionWindowS);
+      return { ...base, method, confidence: CONFIDENCE[method], session } satisfies CallAttribution;
+    };
+
+    if (tracking && pool.kind === 'session') {
+      const clicked = await found('dial_click', await this.sessions.clickedBy(dialled));
+      if (clicked) return clicked;
+      const h = await this.allocator.holderOf(pool.id, dialled);
+      if (h.liveUntil !== undefined && h.liveUntil >= t) {
+        const r = await found('current_holder', h.holder);
+        if (r) return r;
+      }
+      if (h.releasedAt !== undefined && t - h.releasedAt <= pool.cooldownS * 1000) {
+        const r = await found('previous_holder', h.holder);
+        if (r) return r;
+      }
+    }
+    const repeat = await found(
+      'repeat_caller',
+      await this.sessions.lastSessionOfCaller(pool.tenantId, caller),
+    );
+    if (repeat) return repeat;
+    return { ...base, method: 'source_only', confidence: CONFIDENCE.source_only };
+  }
+
+  async poolHealth(pool: NumberPoolEntity): Promise<PoolHealthResponseDto> {
+    await this.ensureSynced(pool.id);
+    const now = Date.now();
+    const status = await this.allocator.status(pool.id, now);
+    const s = status.stats;
+    const numbers = status.liveLeases + status.freeNumbers;
+    const requests = s.requests ?? 0;
+    const exhausted = s.exhausted ?? 0;
+    const meanHoldS = s.ended ? s.held_ms / s.ended / 1000 : pool.leaseIdleS;
+    const elapsedS = s.since ? Math.max(1, (now - s.since) / 1000) : 0;
+    const wanted = (s.new ?? 0) + (s.rebound ?? 0) + exhausted;
+    const offeredLoad = elapsedS ? (wanted / elapsedS) * (meanHoldS + pool.cooldownS) : 0;
+    return {
+      poolId: pool.id,
+      numbers,
+      liveLeases: status.liveLeases,
+      utilisation: numbers ? status.liveLeases / numbers : 0,
+      leaseRequests: requests,
+      exhausted,
+      exhaustionRate: requests ? exhausted / requests : 0,
+      peakConcurrentLeases: s.peak ?? 0,
+      meanHoldS: Math.round(meanHoldS * 10) / 10,
+      offeredLoad: Math.round(offeredLoad * 100) / 100,
+      recommendedSize: recommendedPoolSize(offeredLoad),
+    };
+  }
+}
