@@ -33,7 +33,7 @@ import {
   PoolHealthResponseDto,
   SessionRequestDto,
 } from './dto/dni.dto';
-import { RateLimitRepository } from './rate-limit.repository';
+import { RateLimiter } from './rate-limiter';
 
 @ApiTags('dni')
 @Controller()
@@ -43,15 +43,13 @@ export class DniController {
   constructor(
     private readonly dni: DniService,
     private readonly numbers: NumbersService,
-    private readonly limits: RateLimitRepository,
+    private readonly limits: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private async limit(req: FastifyRequest, key: string): Promise<void> {
-    const [ip, campaign] = await Promise.all([
-      this.limits.hit('dni-ip', req.ip, this.config.dniRateLimit.perIp),
-      this.limits.hit('dni-key', key, this.config.dniRateLimit.perKey),
-    ]);
+  private limit(req: FastifyRequest, key: string): void {
+    const ip = this.limits.hit('ip', req.ip, this.config.dniRateLimit.perIp);
+    const campaign = this.limits.hit('key', key, this.config.dniRateLimit.perKey);
     if (!ip || !campaign) throw new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down');
   }
 
@@ -59,7 +57,7 @@ export class DniController {
   @Post('dni/v1/lease')
   @HttpCode(200)
   async lease(@Req() req: FastifyRequest, @Body() dto: LeaseRequestDto): Promise<LeaseResponseDto> {
-    await this.limit(req, dto.key);
+    this.limit(req, dto.key);
     return this.dni.lease(dto, { ip: req.ip, userAgent: req.headers['user-agent'] });
   }
 
@@ -67,7 +65,7 @@ export class DniController {
   @Post('dni/v1/heartbeat')
   @HttpCode(200)
   async heartbeat(@Req() req: FastifyRequest, @Body() dto: SessionRequestDto): Promise<HeartbeatResponseDto> {
-    await this.limit(req, dto.key);
+    this.limit(req, dto.key);
     return this.dni.heartbeat(dto);
   }
 
@@ -75,7 +73,7 @@ export class DniController {
   @Post('dni/v1/release')
   @HttpCode(204)
   async release(@Req() req: FastifyRequest, @Body() dto: SessionRequestDto): Promise<void> {
-    await this.limit(req, dto.key);
+    this.limit(req, dto.key);
     await this.dni.release(dto);
   }
 
@@ -83,7 +81,7 @@ export class DniController {
   @Post('dni/v1/click')
   @HttpCode(204)
   async click(@Req() req: FastifyRequest, @Body() dto: ClickRequestDto): Promise<void> {
-    await this.limit(req, dto.key);
+    this.limit(req, dto.key);
     await this.dni.click(dto);
   }
 

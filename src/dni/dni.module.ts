@@ -6,18 +6,13 @@ import { DniSessionRepository } from './dni-session.repository';
 import { DniController } from './dni.controller';
 import { DniService } from './dni.service';
 import { PoolAllocatorRepository } from './pool-allocator.repository';
-import { RateLimitRepository } from './rate-limit.repository';
+import { RateLimiter } from './rate-limiter';
 
 @Module({})
 export class DniModule {
   /** `exporter`: run the ClickHouse copier here (worker and all roles). */
   static register(options: { exporter: boolean }): DynamicModule {
-    const providers: Provider[] = [
-      PoolAllocatorRepository,
-      DniSessionRepository,
-      RateLimitRepository,
-      DniService,
-    ];
+    const providers: Provider[] = [PoolAllocatorRepository, DniSessionRepository, RateLimiter, DniService];
     if (options.exporter) providers.push(DniExportService);
     return {
       module: DniModule,

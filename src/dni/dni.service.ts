@@ -24,6 +24,8 @@ import { recommendedPoolSize } from './erlang';
 import { PoolAllocatorRepository } from './pool-allocator.repository';
 
 export const HEARTBEAT_S = 60;
+/** A session is rewritten (and re-exported) at most this often when nothing changes. */
+const SESSION_REWRITE_MS = 60_000;
 
 export type AttributionMethod =
   'dial_click' | 'current_holder' | 'previous_holder' | 'repeat_caller' | 'source_only';
@@ -161,6 +163,14 @@ export class DniService implements OnModuleInit {
     const visit = attributionFrom(req.page ?? '', req.ref ?? '', params, req.tags ?? {}, campaign.paramTags);
     const previous = await previousPromise;
     const keep = previous && previous.campaignId === campaign.id && !resetsAttribution(previous, visit);
+    // A renewal that changes nothing and comes soon after the last write needs no write at all.
+    const unchanged =
+      keep &&
+      previous.number === number &&
+      previous.poolId === pool.id &&
+      now - previous.lastSeenAt < SESSION_REWRITE_MS &&
+      Object.entries(visit.tags).every(([k, v]) => previous.tags[k] === v);
+    if (unchanged) return this.answer(sid, number, overflow, campaign, pool);
     const session: DniSession = {
       ...(keep ? previous : visit),
       tags: keep ? { ...previous.tags, ...visit.tags } : visit.tags,
@@ -176,6 +186,16 @@ export class DniService implements OnModuleInit {
       lastSeenAt: now,
     };
     await this.sessions.save(session, campaign.attributionWindowS);
+    return this.answer(sid, number, overflow, campaign, pool);
+  }
+
+  private answer(
+    sid: string,
+    number: string | null,
+    overflow: boolean,
+    campaign: CampaignEntity,
+    pool: NumberPoolEntity,
+  ): LeaseResponseDto {
     return {
       sid,
       number,

@@ -41,7 +41,6 @@ export const LEASE_SCRIPT = `${REAP}
 local sid, now, idle, cooldown = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 reap(now)
 redis.call('HINCRBY', KEYS[7], 'requests', 1)
-redis.call('HSETNX', KEYS[7], 'since', now)
 local mine = redis.call('HGET', KEYS[4], sid)
 if mine and redis.call('HGET', KEYS[3], mine) == sid then
   if redis.call('ZSCORE', KEYS[1], mine) then
@@ -107,6 +106,7 @@ return n
 /** ARGV: now ms, then the pool's active numbers. Adds new ones as free, drops removed ones. */
 export const SYNC_SCRIPT = `${REAP}
 local now = tonumber(ARGV[1])
+redis.call('HSETNX', KEYS[7], 'since', now)
 local wanted = {}
 for i = 2, #ARGV do wanted[ARGV[i]] = true end
 local function drop(n)

@@ -4,9 +4,6 @@ import { BullModule } from '@nestjs/bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClickHouseClient } from '@clickhouse/client';
-import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { CLICKHOUSE_CLIENT, ClickHouseService } from './clickhouse/clickhouse.service';
 import { createClickHouseClient } from './clickhouse/clickhouse.factory';
@@ -25,25 +22,6 @@ export class InfraModule {
     return {
       module: InfraModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            // Fastify assigns the request id (see app.bootstrap.ts); reuse it so logs and error bodies agree.
-            genReqId: (req: IncomingMessage) =>
-              (req as { id?: unknown }).id !== undefined
-                ? String((req as { id?: unknown }).id)
-                : randomUUID(),
-            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
-            serializers: {
-              req: (r: { id: string; method: string; url: string }) => ({
-                id: r.id,
-                method: r.method,
-                url: r.url,
-              }),
-            },
-          },
-        }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(stores.databaseUrl), autoLoadEntities: true }),
         BullModule.forRootAsync({
           inject: [RedisService],

@@ -24,6 +24,4 @@ export const redisKeys = {
   dniCaller: (tenantId: string, caller: string) => `dni:caller:${tenantId}:${caller}`,
   /** Sessions waiting to be copied to ClickHouse dni_session. */
   dniExportQueue: () => 'dni:export',
-  /** Fixed-window rate limit counters. */
-  rateLimit: (scope: string, id: string, window: number) => `rl:${scope}:${id}:${window}`,
 };

@@ -1,0 +1,105 @@
+// `npm run bench -- dni`: the lease endpoint under 64 concurrent keep-alive connections, against a
+// bare node:http server answering a fixed JSON body in the same run (same process layout).
+// Visitors renew (most requests) or arrive new (every 8th request); leases never expire during the
+// run, so a number seen with two visitors is a double assignment.
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { AccountsService } from '../../src/accounts/accounts.service';
+import { Http } from '../support/test-app';
+import { join } from 'node:path';
+import { loadInWorker, percentile, report, round, startBenchApp } from './bench-lib';
+
+const SCRIPT = join(__dirname, 'dni.load.js');
+
+const CONNECTIONS = 64;
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const VISITORS = 1_000;
+const POOL_SIZE = 12_000;
+
+async function bare(): Promise<{ perSecond: number; p99: number }> {
+  const body = JSON.stringify({
+    sid: 'x'.repeat(22),
+    number: '+13125550100',
+    overflow: false,
+    targets: [],
+    ttl: 300,
+    heartbeat: 60,
+  });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const r = await loadInWorker(origin, CONNECTIONS, DURATION_MS, SCRIPT, {
+    key: 'bare',
+    visitors: ['v'],
+    bare: true,
+  });
+  server.close();
+  return { perSecond: r.perSecond, p99: percentile(r.latenciesMs, 99) };
+}
+
+async function main(): Promise<void> {
+  const app = await startBenchApp('dni');
+  try {
+    const accounts = app.app.get(AccountsService);
+    const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+    await accounts.createTenant('bench', email, 'bench password 1');
+    const login = await fetch(`${app.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'bench password 1' }),
+    });
+    const op = new Http(app.url).withCookie((login.headers.get('set-cookie') ?? '').split(';')[0]);
+    const campaign = (await op.post('/campaigns', { name: 'bench', swapNumbers: ['+18005550100'] })).body;
+    const pool = (
+      await op.post('/pools', { campaignId: campaign.id, name: 'bench', kind: 'session', cooldownS: 0 })
+    ).body;
+    for (let i = 0; i < POOL_SIZE; i += 500) {
+      const numbers = Array.from(
+        { length: 500 },
+        (_, j) => `+1312${String(2_000_000 + i + j).padStart(7, '0')}`,
+      );
+      const r = await op.post(`/pools/${pool.id}/numbers`, { numbers });
+      if (r.status !== 201) throw new Error(`numbers: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    const visitors = Array.from({ length: VISITORS }, () => randomBytes(16).toString('base64url'));
+    // warm-up: every returning visitor gets its lease, and code paths are compiled
+    await loadInWorker(app.url, CONNECTIONS, 2_000, SCRIPT, { key: campaign.publicKey, visitors });
+    const result = await loadInWorker(app.url, CONNECTIONS, DURATION_MS, SCRIPT, {
+      key: campaign.publicKey,
+      visitors,
+    });
+    const doubles = result.summary.doubles as number;
+    const baseline = await bare();
+    const leasesPerS = result.perSecond;
+    console.log(
+      `lease: ${round(leasesPerS, 0)}/s p50 ${round(percentile(result.latenciesMs, 50))} ms p99 ${round(percentile(result.latenciesMs, 99))} ms, errors ${result.errors}; bare node:http ${round(baseline.perSecond, 0)}/s`,
+    );
+    report({
+      leases_per_s: round(leasesPerS, 0),
+      p50_ms: round(percentile(result.latenciesMs, 50)),
+      p99_ms: round(percentile(result.latenciesMs, 99)),
+      bare_per_s: round(baseline.perSecond, 0),
+      ratio_vs_bare: round(leasesPerS / baseline.perSecond, 3),
+      double_assignments: doubles,
+      errors: result.errors,
+      numbers_leased: result.summary.numbers,
+      rss_mb: round(process.memoryUsage().rss / 2 ** 20, 0),
+      baseline: { leases_per_s: round(baseline.perSecond, 0), p99_ms: round(baseline.p99) },
+      goals: { ratio_vs_bare: '>=0.45', p99_ms: '<=15', double_assignments: '=0' },
+    });
+  } finally {
+    await app.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
