@@ -5,7 +5,6 @@ import fastifyCors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
@@ -14,6 +13,7 @@ import { AppConfig } from './infra/config/app-config';
 import { EmbeddedStores, ResolvedStores } from './infra/embedded/embedded-stores';
 import { MetricsService } from './infra/metrics/metrics.service';
 import { migrateAll } from './infra/migrate';
+import { PinoNestLogger, createLogger } from './infra/logging/logger';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -43,7 +43,10 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     if (options.migrate ?? (!options.stores && EmbeddedStores.needsDataDir(config))) {
       await migrateAll(config, stores);
     }
+    const logger = createLogger(options.quiet ? 'silent' : config.logLevel);
     const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      disableRequestLogging: true,
       trustProxy: true,
       bodyLimit: 1024 * 1024,
       genReqId: (req: import('node:http').IncomingMessage) => {
@@ -56,20 +59,16 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, stores), adapter, {
       rawBody: true,
       bufferLogs: true,
-      logger: options.quiet ? false : undefined,
+      logger: options.quiet ? false : new PinoNestLogger(logger),
       abortOnError: false,
     });
-    if (!options.quiet) app.useLogger(app.get(Logger));
     await app.register(fastifyCookie);
-    // The snippet is embedded on any site: its endpoints answer every origin, without credentials.
+    // Any origin may call the API, never with credentials: the snippet runs on customers' sites, and
+    // API keys travel in headers; session cookies are never sent cross-origin.
     await app.register(fastifyCors, {
-      delegator: (req, cb) =>
-        cb(
-          null,
-          /^\/dni(\/|\.js)/.test(req.url ?? '')
-            ? { origin: '*', methods: ['GET', 'POST'], maxAge: 86400 }
-            : { origin: false },
-        ),
+      origin: '*',
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      maxAge: 86400,
     });
     // sendBeacon and CORS-simple requests send JSON as text/plain; parse it as JSON everywhere.
     const http = app.getHttpAdapter().getInstance();
@@ -89,6 +88,17 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     const metrics = app.get(MetricsService);
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('onResponse', (req, reply, done) => {
+      // One line per request; the hot public paths (snippet, webhooks) only at debug level.
+      const hot = /^\/(dni\/|webhooks\/|health|metrics)/.test(req.url);
+      const line = {
+        reqId: req.id,
+        method: req.method,
+        url: req.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      };
+      if (hot) req.log.debug(line, 'request');
+      else req.log.info(line, 'request');
       metrics.httpDuration.observe(
         { method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) },
         reply.elapsedTime / 1000,
