@@ -15,7 +15,30 @@ export interface AppConfig {
   database: { url?: string };
   redis: { url?: string };
   clickhouse: { url?: string; user: string; password: string; database: string };
-  telnyx: { apiKey?: string; publicKey?: string; connectionId: string; baseUrl?: string };
+  telnyx: {
+    apiKey?: string;
+    publicKey?: string;
+    connectionId: string;
+    baseUrl?: string;
+    /** Per-attempt timeout of a Call Control / numbers API request (the SDK retries on top). */
+    commandTimeoutMs: number;
+    /** SDK retries on 408/409/429/5xx/timeouts; the same command_id keeps them idempotent. */
+    maxRetries: number;
+    /** True when the embedded sandbox carrier stands in for Telnyx (no TELNYX_API_KEY). */
+    sandbox: boolean;
+  };
+  /** Live call handling (src/calls). */
+  calls: {
+    /** What a call to a number that is not a tracking number gets. */
+    unknownNumberAction: 'reject' | 'message';
+    unknownNumberMessage: string;
+    /** Transfers tried per call before the unrouted message (busy / no answer / failed legs). */
+    maxAttempts: number;
+    /** Per-call lock lifetime; a dead instance's calls are taken over after at most this long. */
+    lockTtlMs: number;
+    /** How often each instance looks for calls whose timers are due or whose owner died. */
+    sweepIntervalMs: number;
+  };
   /** Lets pings, confirmations and pixels reach private/loopback addresses (sandbox, tests). */
   allowPrivateTargets: boolean;
   /** Secret used to sign session cookies and pixel HMACs when none is given, persisted under DATA_DIR. */
@@ -79,6 +102,16 @@ const schema = z.object({
   }),
   TELNYX_CONNECTION_ID: z.string().default('sandbox-connection'),
   TELNYX_BASE_URL: url(['http:', 'https:']),
+  TELNYX_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(5_000),
+  TELNYX_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  CALL_UNKNOWN_NUMBER_ACTION: z.enum(['reject', 'message']).default('reject'),
+  CALL_UNKNOWN_NUMBER_MESSAGE: z
+    .string()
+    .max(1000)
+    .default('The number you have called is not in service. Goodbye.'),
+  CALL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  CALL_LOCK_TTL_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  CALL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   ALLOW_PRIVATE_TARGETS: boolFlag,
   SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'must be at least 32 characters',
@@ -120,6 +153,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       publicKey: e.TELNYX_PUBLIC_KEY,
       connectionId: e.TELNYX_CONNECTION_ID,
       baseUrl: e.TELNYX_BASE_URL,
+      commandTimeoutMs: e.TELNYX_COMMAND_TIMEOUT_MS,
+      maxRetries: e.TELNYX_MAX_RETRIES,
+      sandbox: !e.TELNYX_API_KEY,
+    },
+    calls: {
+      unknownNumberAction: e.CALL_UNKNOWN_NUMBER_ACTION,
+      unknownNumberMessage: e.CALL_UNKNOWN_NUMBER_MESSAGE,
+      maxAttempts: e.CALL_MAX_ATTEMPTS,
+      lockTtlMs: e.CALL_LOCK_TTL_MS,
+      sweepIntervalMs: e.CALL_SWEEP_INTERVAL_MS,
     },
     // With no Telnyx key the sandbox runs locally, so private targets are the default there.
     allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS ? e.ALLOW_PRIVATE_TARGETS : !e.TELNYX_API_KEY,
