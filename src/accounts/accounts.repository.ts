@@ -24,16 +24,14 @@ export class AccountsRepository {
   async createTenantWithOperator(name: string, email: string, passwordHash: string) {
     return this.db.transaction(async (tx) => {
       const tenant = await tx.getRepository(TenantEntity).save({ name });
-      const user = await tx
-        .getRepository(UserEntity)
-        .save({
-          tenantId: tenant.id,
-          email,
-          passwordHash,
-          role: 'operator',
-          publisherId: null,
-          buyerId: null,
-        });
+      const user = await tx.getRepository(UserEntity).save({
+        tenantId: tenant.id,
+        email,
+        passwordHash,
+        role: 'operator',
+        publisherId: null,
+        buyerId: null,
+      });
       return { tenant, user };
     });
   }

@@ -24,9 +24,11 @@ import { AppError } from '../common/errors';
 import { projectRoot } from '../common/project-root';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import { NumbersService } from '../numbers/numbers.service';
+import { CampaignsService } from '../campaigns/campaigns.service';
 import { DniService } from './dni.service';
 import {
   ClickRequestDto,
+  EmbedResponseDto,
   HeartbeatResponseDto,
   LeaseRequestDto,
   LeaseResponseDto,
@@ -43,6 +45,7 @@ export class DniController {
   constructor(
     private readonly dni: DniService,
     private readonly numbers: NumbersService,
+    private readonly campaigns: CampaignsService,
     private readonly limits: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -110,6 +113,23 @@ export class DniController {
     const body = readFileSync(file);
     this.script = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 20)}"` };
     return this.script;
+  }
+
+  /** The loader tag a marketer pastes into the landing page, filled in for this campaign. */
+  @ApiBearerAuth()
+  @Get('campaigns/:id/embed')
+  async embed(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<EmbedResponseDto> {
+    const campaign = await this.campaigns.get(p.tenantId, id);
+    const file = join(projectRoot(), 'dni-snippet', 'dist', 'loader.html');
+    if (!existsSync(file))
+      throw new AppError(404, 'SNIPPET_NOT_BUILT', 'The DNI snippet is not built; run npm run build');
+    const html = readFileSync(file, 'utf8')
+      .replace('"KEY"', JSON.stringify(campaign.publicKey))
+      .replace('"ORIGIN"', JSON.stringify(this.config.publicBaseUrl));
+    return { html, publicKey: campaign.publicKey, scriptUrl: `${this.config.publicBaseUrl}/dni.js` };
   }
 
   @ApiBearerAuth()

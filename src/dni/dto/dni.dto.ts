@@ -103,3 +103,9 @@ export class PoolHealthResponseDto {
   offeredLoad!: number;
   @ApiProperty({ description: 'pool size for ≤ 1% overflow (Erlang B)' }) recommendedSize!: number;
 }
+
+export class EmbedResponseDto {
+  @ApiProperty({ description: 'The tag to paste into the landing page <head>' }) html!: string;
+  @ApiProperty() publicKey!: string;
+  @ApiProperty() scriptUrl!: string;
+}
