@@ -33,6 +33,7 @@ export interface StartOptions {
 }
 
 const MAX_REQUEST_ID = 128;
+const HOT_PATHS = /^\/(dni\/|webhooks\/|health|metrics)/;
 
 export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<RunningApp> {
   const log = options.log ?? ((m: string) => process.stdout.write(`${m}\n`));
@@ -89,16 +90,19 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     const fastify = app.getHttpAdapter().getInstance();
     fastify.addHook('onResponse', (req, reply, done) => {
       // One line per request; the hot public paths (snippet, webhooks) only at debug level.
-      const hot = /^\/(dni\/|webhooks\/|health|metrics)/.test(req.url);
-      const line = {
-        reqId: req.id,
-        method: req.method,
-        url: req.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      };
-      if (hot) req.log.debug(line, 'request');
-      else req.log.info(line, 'request');
+      const level = HOT_PATHS.test(req.url) ? 'debug' : 'info';
+      if (logger.isLevelEnabled(level)) {
+        req.log[level](
+          {
+            reqId: req.id,
+            method: req.method,
+            url: req.url,
+            status: reply.statusCode,
+            ms: Math.round(reply.elapsedTime),
+          },
+          'request',
+        );
+      }
       metrics.httpDuration.observe(
         { method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) },
         reply.elapsedTime / 1000,

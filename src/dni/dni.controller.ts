@@ -1,18 +1,6 @@
-// The snippet's public API (CORS, no credentials) and the script itself, plus pool health for
-// operators and publishers.
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  HttpCode,
-  Inject,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+// The snippet script and its embed tag, and pool health for operators and publishers. The snippet's
+// protocol itself is in dni.routes.ts.
+import { Controller, Get, Header, Inject, Param, ParseUUIDPipe, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
@@ -26,16 +14,7 @@ import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import { NumbersService } from '../numbers/numbers.service';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { DniService } from './dni.service';
-import {
-  ClickRequestDto,
-  EmbedResponseDto,
-  HeartbeatResponseDto,
-  LeaseRequestDto,
-  LeaseResponseDto,
-  PoolHealthResponseDto,
-  SessionRequestDto,
-} from './dto/dni.dto';
-import { RateLimiter } from './rate-limiter';
+import { EmbedResponseDto, PoolHealthResponseDto } from './dto/dni.dto';
 
 @ApiTags('dni')
 @Controller()
@@ -46,47 +25,8 @@ export class DniController {
     private readonly dni: DniService,
     private readonly numbers: NumbersService,
     private readonly campaigns: CampaignsService,
-    private readonly limits: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  private limit(req: FastifyRequest, key: string): void {
-    const ip = this.limits.hit('ip', req.ip, this.config.dniRateLimit.perIp);
-    const campaign = this.limits.hit('key', key, this.config.dniRateLimit.perKey);
-    if (!ip || !campaign) throw new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down');
-  }
-
-  @Public()
-  @Post('dni/v1/lease')
-  @HttpCode(200)
-  async lease(@Req() req: FastifyRequest, @Body() dto: LeaseRequestDto): Promise<LeaseResponseDto> {
-    this.limit(req, dto.key);
-    return this.dni.lease(dto, { ip: req.ip, userAgent: req.headers['user-agent'] });
-  }
-
-  @Public()
-  @Post('dni/v1/heartbeat')
-  @HttpCode(200)
-  async heartbeat(@Req() req: FastifyRequest, @Body() dto: SessionRequestDto): Promise<HeartbeatResponseDto> {
-    this.limit(req, dto.key);
-    return this.dni.heartbeat(dto);
-  }
-
-  @Public()
-  @Post('dni/v1/release')
-  @HttpCode(204)
-  async release(@Req() req: FastifyRequest, @Body() dto: SessionRequestDto): Promise<void> {
-    this.limit(req, dto.key);
-    await this.dni.release(dto);
-  }
-
-  @Public()
-  @Post('dni/v1/click')
-  @HttpCode(204)
-  async click(@Req() req: FastifyRequest, @Body() dto: ClickRequestDto): Promise<void> {
-    this.limit(req, dto.key);
-    await this.dni.click(dto);
-  }
 
   /** The snippet bundle, built by `npm run build` into dni-snippet/dist. */
   @Public()

@@ -4,6 +4,7 @@ import { NumbersModule } from '../numbers/numbers.module';
 import { DniExportService } from './dni-export.service';
 import { DniSessionRepository } from './dni-session.repository';
 import { DniController } from './dni.controller';
+import { DniRoutes } from './dni.routes';
 import { DniService } from './dni.service';
 import { PoolAllocatorRepository } from './pool-allocator.repository';
 import { RateLimiter } from './rate-limiter';
@@ -12,7 +13,13 @@ import { RateLimiter } from './rate-limiter';
 export class DniModule {
   /** `exporter`: run the ClickHouse copier here (worker and all roles). */
   static register(options: { exporter: boolean }): DynamicModule {
-    const providers: Provider[] = [PoolAllocatorRepository, DniSessionRepository, RateLimiter, DniService];
+    const providers: Provider[] = [
+      PoolAllocatorRepository,
+      DniSessionRepository,
+      RateLimiter,
+      DniService,
+      DniRoutes,
+    ];
     if (options.exporter) providers.push(DniExportService);
     return {
       module: DniModule,

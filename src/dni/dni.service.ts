@@ -13,13 +13,8 @@ import { NumberPoolEntity } from '../numbers/number-pool.entity';
 import { NumbersService } from '../numbers/numbers.service';
 import { attributionFrom, isCrawler, resetsAttribution } from './attribution';
 import { DniSession, DniSessionRepository } from './dni-session.repository';
-import {
-  ClickRequestDto,
-  LeaseRequestDto,
-  LeaseResponseDto,
-  PoolHealthResponseDto,
-  SessionRequestDto,
-} from './dto/dni.dto';
+import { ClickRequest, LeaseRequest, SessionRequest } from './dni.schemas';
+import { LeaseResponseDto, PoolHealthResponseDto } from './dto/dni.dto';
 import { recommendedPoolSize } from './erlang';
 import { PoolAllocatorRepository } from './pool-allocator.repository';
 
@@ -119,7 +114,7 @@ export class DniService implements OnModuleInit {
     return candidates.find((p) => p.kind === 'session') ?? candidates.find((p) => p.kind === 'static');
   }
 
-  async lease(req: LeaseRequestDto, client: ClientInfo): Promise<LeaseResponseDto> {
+  async lease(req: LeaseRequest, client: ClientInfo): Promise<LeaseResponseDto> {
     const campaign = await this.campaignByKey(req.key);
     const sid = req.sid ?? randomBytes(16).toString('base64url');
     const none = (ttl = 0): LeaseResponseDto => ({
@@ -207,7 +202,7 @@ export class DniService implements OnModuleInit {
   }
 
   private async sessionFor(
-    req: SessionRequestDto,
+    req: SessionRequest,
   ): Promise<{ session: DniSession; pool: NumberPoolEntity } | undefined> {
     const campaign = await this.campaignByKey(req.key);
     const session = await this.sessions.get(req.sid);
@@ -216,7 +211,7 @@ export class DniService implements OnModuleInit {
     return pool ? { session, pool } : undefined;
   }
 
-  async heartbeat(req: SessionRequestDto): Promise<{ number: string; ttl: number }> {
+  async heartbeat(req: SessionRequest): Promise<{ number: string; ttl: number }> {
     const found = await this.sessionFor(req);
     const gone = new AppError(404, 'DNI_LEASE_GONE', 'The lease has ended; lease again');
     if (!found || found.pool.kind !== 'session') throw gone;
@@ -230,12 +225,12 @@ export class DniService implements OnModuleInit {
     return { number: r.number, ttl: Math.max(1, Math.round((r.expiresAt - Date.now()) / 1000)) };
   }
 
-  async release(req: SessionRequestDto): Promise<void> {
+  async release(req: SessionRequest): Promise<void> {
     const found = await this.sessionFor(req);
     if (found?.pool.kind === 'session') await this.allocator.release(found.pool.id, req.sid, Date.now());
   }
 
-  async click(req: ClickRequestDto): Promise<void> {
+  async click(req: ClickRequest): Promise<void> {
     const found = await this.sessionFor(req);
     const number = toE164(req.number);
     if (found && number && found.session.number === number) await this.sessions.recordClick(number, req.sid);

@@ -1,6 +1,6 @@
 // `npm run bench -- dni`: the lease endpoint under 64 concurrent keep-alive connections, against a
 // bare node:http server answering a fixed JSON body in the same run (same process layout).
-// Visitors renew (most requests) or arrive new (every 8th request); leases never expire during the
+// Visitors renew (most requests) or arrive new (every 16th request); leases never expire during the
 // run, so a number seen with two visitors is a double assignment.
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { Http } from '../support/test-app';
 import { join } from 'node:path';
-import { loadInWorker, percentile, report, round, startBenchApp } from './bench-lib';
+import { loadInWorker, percentile, profiled, report, round, startBenchApp } from './bench-lib';
 
 const SCRIPT = join(__dirname, 'dni.load.js');
 
@@ -71,10 +71,12 @@ async function main(): Promise<void> {
     const visitors = Array.from({ length: VISITORS }, () => randomBytes(16).toString('base64url'));
     // warm-up: every returning visitor gets its lease, and code paths are compiled
     await loadInWorker(app.url, CONNECTIONS, 2_000, SCRIPT, { key: campaign.publicKey, visitors });
-    const result = await loadInWorker(app.url, CONNECTIONS, DURATION_MS, SCRIPT, {
-      key: campaign.publicKey,
-      visitors,
-    });
+    const result = await profiled(() =>
+      loadInWorker(app.url, CONNECTIONS, DURATION_MS, SCRIPT, {
+        key: campaign.publicKey,
+        visitors,
+      }),
+    );
     const doubles = result.summary.doubles as number;
     const baseline = await bare();
     const leasesPerS = result.perSecond;

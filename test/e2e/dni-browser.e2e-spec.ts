@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The snippet in a real browser (Debian's chromium through playwright-core) against the real
 // service: a landing page on another origin carries the pasted loader, shows the leased number,
 // keeps it across navigation, and the service records the visit's attribution.

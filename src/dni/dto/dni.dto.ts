@@ -1,5 +1,4 @@
-// The snippet's wire protocol (dni-snippet/README.md). Everything here comes from strangers'
-// browsers: sizes and shapes are bounded before anything touches Redis.
+// Response shapes of the DNI endpoints.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsOptional,
@@ -11,68 +10,6 @@ import {
   registerDecorator,
 } from 'class-validator';
 
-const SID = /^[A-Za-z0-9_-]{16,64}$/;
-
-/** A flat object of string values with bounded entry count and key/value lengths. */
-export function IsBoundedStringMap(
-  maxEntries: number,
-  maxKey: number,
-  maxValue: number,
-  options?: ValidationOptions,
-) {
-  return (object: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isBoundedStringMap',
-      target: object.constructor,
-      propertyName,
-      options: {
-        message: `${propertyName} must be an object of at most ${maxEntries} string values (keys ≤ ${maxKey}, values ≤ ${maxValue} characters)`,
-        ...options,
-      },
-      validator: {
-        validate(value: unknown) {
-          if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-          const entries = Object.entries(value as Record<string, unknown>);
-          if (entries.length > maxEntries) return false;
-          return entries.every(
-            ([k, v]) => k.length > 0 && k.length <= maxKey && typeof v === 'string' && v.length <= maxValue,
-          );
-        },
-      },
-    });
-}
-
-export class LeaseRequestDto {
-  @ApiProperty({ description: "The campaign's public key" }) @IsString() @Length(1, 64) key!: string;
-  @ApiPropertyOptional({ description: 'Visitor session id from an earlier lease' })
-  @IsOptional()
-  @IsString()
-  @Matches(SID, { message: 'sid must be 16–64 characters of A-Z a-z 0-9 _ -' })
-  sid?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2048) page?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2048) ref?: string;
-  @ApiPropertyOptional({ description: 'URL parameters of the landing page' })
-  @IsOptional()
-  @IsBoundedStringMap(40, 64, 512)
-  params?: Record<string, string>;
-  @ApiPropertyOptional({ description: 'Custom tags set through the JS API' })
-  @IsOptional()
-  @IsBoundedStringMap(40, 64, 512)
-  tags?: Record<string, string>;
-}
-
-export class SessionRequestDto {
-  @ApiProperty() @IsString() @Length(1, 64) key!: string;
-  @ApiProperty()
-  @IsString()
-  @Matches(SID, { message: 'sid must be 16–64 characters of A-Z a-z 0-9 _ -' })
-  sid!: string;
-}
-
-export class ClickRequestDto extends SessionRequestDto {
-  @ApiProperty() @IsString() @MaxLength(32) number!: string;
-}
-
 export class LeaseResponseDto {
   @ApiProperty() sid!: string;
   @ApiProperty({ nullable: true, description: 'E.164 number to show; null keeps the page number' }) number!:
@@ -82,11 +19,6 @@ export class LeaseResponseDto {
   targets!: string[];
   @ApiProperty({ description: 'Seconds the lease lives without a heartbeat' }) ttl!: number;
   @ApiProperty({ description: 'Seconds between heartbeats while the page is visible' }) heartbeat!: number;
-}
-
-export class HeartbeatResponseDto {
-  @ApiProperty() number!: string;
-  @ApiProperty() ttl!: number;
 }
 
 export class PoolHealthResponseDto {
