@@ -1,14 +1,5 @@
 // Response shapes of the DNI endpoints.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-  ValidationOptions,
-  registerDecorator,
-} from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 
 export class LeaseResponseDto {
   @ApiProperty() sid!: string;
