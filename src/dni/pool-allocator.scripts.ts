@@ -11,19 +11,20 @@
 
 /** Frees leases whose expiry has passed (at most 100 per call); shared prologue of every script. */
 const REAP = `
+-- Ends the lease on number n at time t: the number starts its cooldown, hold time is counted.
+local function finish(n, t)
+  redis.call('ZREM', KEYS[1], n)
+  redis.call('ZADD', KEYS[2], t, n)
+  local st = redis.call('HGET', KEYS[6], n)
+  if st then
+    redis.call('HINCRBY', KEYS[7], 'held_ms', t - tonumber(st))
+    redis.call('HINCRBY', KEYS[7], 'ended', 1)
+    redis.call('HDEL', KEYS[6], n)
+  end
+end
 local function reap(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
-  for i = 1, #expired, 2 do
-    local n, exp = expired[i], tonumber(expired[i + 1])
-    redis.call('ZREM', KEYS[1], n)
-    redis.call('ZADD', KEYS[2], exp, n)
-    local st = redis.call('HGET', KEYS[6], n)
-    if st then
-      redis.call('HINCRBY', KEYS[7], 'held_ms', exp - tonumber(st))
-      redis.call('HINCRBY', KEYS[7], 'ended', 1)
-      redis.call('HDEL', KEYS[6], n)
-    end
-  end
+  for i = 1, #expired, 2 do finish(expired[i], tonumber(expired[i + 1])) end
 end
 local function take(n, sid, now, idle)
   redis.call('ZREM', KEYS[2], n)
@@ -92,14 +93,7 @@ local sid, now = ARGV[1], tonumber(ARGV[2])
 reap(now)
 local n = redis.call('HGET', KEYS[4], sid)
 if not n or redis.call('HGET', KEYS[3], n) ~= sid or not redis.call('ZSCORE', KEYS[1], n) then return false end
-redis.call('ZREM', KEYS[1], n)
-redis.call('ZADD', KEYS[2], now, n)
-local st = redis.call('HGET', KEYS[6], n)
-if st then
-  redis.call('HINCRBY', KEYS[7], 'held_ms', now - tonumber(st))
-  redis.call('HINCRBY', KEYS[7], 'ended', 1)
-  redis.call('HDEL', KEYS[6], n)
-end
+finish(n, now)
 return n
 `;
 
