@@ -1,5 +1,5 @@
 // Starts the real stores once for the e2e suites, the same way the app starts them: embedded
-// PostgreSQL and a redis-server child under .data/test (or the servers named by TEST_DATABASE_URL /
+// PostgreSQL and a redis-server child under .data/test/run-<pid> (or the servers named by TEST_DATABASE_URL /
 // TEST_REDIS_URL). ClickHouse runs in each test process through chDB at .data/test/clickhouse.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { EmbeddedStores } from '../../src/infra/embedded/embedded-stores';
 import { migratePostgres } from '../../src/infra/migrate';
 
 export default async function globalSetup(): Promise<void> {
-  const dataDir = join(__dirname, '..', '..', '.data', 'test');
+  // One directory per jest run, so two runs on one machine never share (or wipe) each other's stores.
+  const dataDir = join(__dirname, '..', '..', '.data', 'test', `run-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const config = loadConfig({
     DATA_DIR: dataDir,
