@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation';
@@ -13,12 +14,16 @@ import { AppConfig } from './infra/config/app-config';
 import { EmbeddedStores, ResolvedStores } from './infra/embedded/embedded-stores';
 import { MetricsService } from './infra/metrics/metrics.service';
 import { migrateAll } from './infra/migrate';
+import { loadOrCreateSigningKeys, SandboxCarrier } from './sandbox/carrier';
 import { PinoNestLogger, createLogger } from './infra/logging/logger';
+import { registerDashboardViews } from './reports/view-engine';
 
 export interface RunningApp {
   app: NestFastifyApplication;
   url: string;
   stores: ResolvedStores;
+  /** The embedded sandbox carrier standing in for Telnyx (only when TELNYX_API_KEY is not set). */
+  sandbox?: SandboxCarrier;
   close(): Promise<void>;
 }
 
@@ -40,7 +45,22 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   const embedded = options.stores ? undefined : new EmbeddedStores(log);
   const stores = options.stores ?? (await embedded!.start(config));
   let app: NestFastifyApplication | undefined;
+  let sandbox: SandboxCarrier | undefined;
   try {
+    if (config.telnyx.sandbox) {
+      // No Telnyx account: a sandbox carrier in this process plays Telnyx, reached through the same SDK.
+      sandbox = new SandboxCarrier({
+        signingKeys: await loadOrCreateSigningKeys(join(config.dataDir, 'sandbox')),
+        connectionId: config.telnyx.connectionId,
+        logger: options.quiet ? undefined : carrierLogger(log),
+      });
+      const base = await sandbox.start({ host: '127.0.0.1', port: 0 });
+      config = {
+        ...config,
+        telnyx: { ...config.telnyx, baseUrl: `${base}/v2`, publicKey: sandbox.publicKeyBase64 },
+      };
+      if (!options.quiet) log(`telnyx   sandbox carrier at ${base} (TELNYX_API_KEY not set)`);
+    }
     if (options.migrate ?? (!options.stores && EmbeddedStores.needsDataDir(config))) {
       await migrateAll(config, stores);
     }
@@ -64,6 +84,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
       abortOnError: false,
     });
     await app.register(fastifyCookie);
+    registerDashboardViews(app);
     // Any origin may call the API, never with credentials: the snippet runs on customers' sites, and
     // API keys travel in headers; session cookies are never sent cross-origin.
     await app.register(fastifyCors, {
@@ -127,21 +148,31 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     const address = fastify.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://127.0.0.1:${port}`;
+    sandbox?.setWebhookUrl(`${url}/webhooks/telnyx`);
     let closed = false;
     return {
       app,
       url,
       stores,
+      sandbox,
       close: async () => {
         if (closed) return;
         closed = true;
+        await sandbox?.stop();
         await app!.close();
         await embedded?.stop();
       },
     };
   } catch (e) {
+    await sandbox?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await embedded?.stop();
     throw e;
   }
+}
+
+function carrierLogger(log: (msg: string) => void) {
+  const line = (level: string) => (obj: object, msg?: string) =>
+    log(`sandbox carrier ${level}: ${msg ?? ''} ${JSON.stringify(obj)}`);
+  return { debug: () => undefined, info: () => undefined, warn: line('warn'), error: line('error') };
 }

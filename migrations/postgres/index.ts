@@ -1,5 +1,7 @@
 // Every PostgreSQL migration in order. Listed explicitly so the compiled app, the CLI and the tests
 // load the same classes without globbing. Never edit one that has landed; add a new one.
 import { Init1763700000000 } from './1763700000000-init';
+import { Calls1795200000000 } from './1795200000000-calls';
+import { CdrPixels1795300000000 } from './1795300000000-cdr-pixels';
 
-export const postgresMigrations = [Init1763700000000];
+export const postgresMigrations = [Init1763700000000, Calls1795200000000, CdrPixels1795300000000];

@@ -11,6 +11,7 @@ import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { NumberPoolEntity } from '../numbers/number-pool.entity';
 import { NumbersService } from '../numbers/numbers.service';
+import type { TrackingNumberEntity } from '../numbers/tracking-number.entity';
 import { attributionFrom, isCrawler, resetsAttribution } from './attribution';
 import { DniSession, DniSessionRepository } from './dni-session.repository';
 import { ClickRequest, LeaseRequest, SessionRequest } from './dni.schemas';
@@ -56,6 +57,12 @@ export class DniService implements OnModuleInit {
   private readonly campaigns = new TtlCache<string, CampaignEntity | null>(5_000);
   private readonly pools = new TtlCache<string, NumberPoolEntity[]>(5_000);
   private readonly synced = new TtlCache<string, true>(60_000);
+  /** Call path (attribute): dialled number → its tracking number and pool, and campaigns by id. */
+  private readonly dialled = new TtlCache<
+    string,
+    { tracking: TrackingNumberEntity | null; pool: NumberPoolEntity | null }
+  >(5_000);
+  private readonly campaignsById = new TtlCache<string, CampaignEntity>(5_000);
   private readonly leaseCounter;
 
   constructor(
@@ -88,6 +95,7 @@ export class DniService implements OnModuleInit {
     );
     this.synced.delete(poolId);
     this.pools.clear();
+    this.dialled.clear();
   }
 
   private ensureSynced(poolId: string): Promise<true> {
@@ -242,12 +250,17 @@ export class DniService implements OnModuleInit {
    * cooldown, the caller's last attributed session, and finally the pool's source only.
    */
   async attribute(dialled: string, caller: string, at: Date): Promise<CallAttribution | undefined> {
-    const tracking = await this.numbers.findTrackingNumber(dialled);
-    const pool = tracking
-      ? await this.numbers.findPoolById(tracking.poolId)
-      : await this.numbers.poolByOverflowNumber(dialled);
+    const { tracking, pool } = await this.dialled.get(dialled, async () => {
+      const tracking = await this.numbers.findTrackingNumber(dialled);
+      const pool = tracking
+        ? await this.numbers.findPoolById(tracking.poolId)
+        : await this.numbers.poolByOverflowNumber(dialled);
+      return { tracking, pool };
+    });
     if (!pool) return undefined;
-    const campaign = await this.campaignsService.get(pool.tenantId, pool.campaignId);
+    const campaign = await this.campaignsById.get(pool.campaignId, () =>
+      this.campaignsService.get(pool.tenantId, pool.campaignId),
+    );
     const base = {
       tenantId: pool.tenantId,
       campaignId: pool.campaignId,

@@ -47,6 +47,32 @@ export interface AppConfig {
   sessionTtlSeconds: number;
   /** DNI lease API requests allowed per minute per client IP and per campaign key. */
   dniRateLimit: { perIp: number; perKey: number };
+  /** CDR export from the PostgreSQL outbox to ClickHouse (src/cdr, worker role). */
+  cdr: {
+    /** How often the worker looks for new outbox rows to batch. */
+    dispatchIntervalMs: number;
+    /** Outbox rows per export job. */
+    batchSize: number;
+    /** Export jobs one worker runs at once (loading the next batch overlaps inserting this one). */
+    concurrency: number;
+    /** How often the sweeper looks for rows a lost or failed job left behind. */
+    sweepIntervalMs: number;
+    /** A claimed row is re-batched when its job is gone and it was claimed longer ago than this. */
+    staleAfterMs: number;
+    /** Tries of one export job (exponential backoff from retryBaseMs) before the sweeper takes over. */
+    attempts: number;
+    retryBaseMs: number;
+  };
+  /** Conversion pixels (src/pixels). */
+  pixels: {
+    /** Tries of one delivery; backoff doubles from retryBaseMs. */
+    attempts: number;
+    retryBaseMs: number;
+    /** Per-request timeout. */
+    timeoutMs: number;
+    /** How often the worker looks at live calls for incoming/connected pixels. */
+    livePollMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -124,6 +150,17 @@ const schema = z.object({
     .default(7 * 86400),
   DNI_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000_000).default(600),
   DNI_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(100_000_000).default(120_000),
+  CDR_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
+  CDR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(5_000),
+  CDR_EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  CDR_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  CDR_STALE_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  CDR_EXPORT_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  CDR_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+  PIXEL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  PIXEL_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2_000),
+  PIXEL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  PIXEL_LIVE_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
 });
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -169,6 +206,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionSecret: e.SESSION_SECRET,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     dniRateLimit: { perIp: e.DNI_RATE_LIMIT_PER_IP, perKey: e.DNI_RATE_LIMIT_PER_KEY },
+    cdr: {
+      dispatchIntervalMs: e.CDR_DISPATCH_INTERVAL_MS,
+      batchSize: e.CDR_BATCH_SIZE,
+      concurrency: e.CDR_EXPORT_CONCURRENCY,
+      sweepIntervalMs: e.CDR_SWEEP_INTERVAL_MS,
+      staleAfterMs: e.CDR_STALE_AFTER_MS,
+      attempts: e.CDR_EXPORT_ATTEMPTS,
+      retryBaseMs: e.CDR_RETRY_BASE_MS,
+    },
+    pixels: {
+      attempts: e.PIXEL_MAX_ATTEMPTS,
+      retryBaseMs: e.PIXEL_RETRY_BASE_MS,
+      timeoutMs: e.PIXEL_TIMEOUT_MS,
+      livePollMs: e.PIXEL_LIVE_POLL_MS,
+    },
   };
 }
 

@@ -5,7 +5,13 @@ export {
   DEFAULT_DESTINATION,
   DEFAULT_TIMING,
 } from './sandbox-carrier';
-export type { ApiExchange, CarrierEvents, CarrierStats, EmittedWebhook } from './sandbox-carrier';
+export type {
+  ApiExchange,
+  CarrierEvents,
+  CarrierStats,
+  EmittedWebhook,
+  InjectedFault,
+} from './sandbox-carrier';
 export type {
   CallSnapshot,
   CallState,

@@ -73,6 +73,25 @@ export interface CarrierEvents {
   api: ApiExchange;
 }
 
+/**
+ * Fault injection for rehearsing carrier errors: the next `times` (default 1) requests for `action`
+ * (a Call Control command such as 'answer' or 'transfer', or 'dial') get this error instead of running.
+ * `code` defaults to Telnyx's code for the status (422 → 90018 call ended, 429 → 10011, 5xx → 10007).
+ */
+export interface InjectedFault {
+  action: string;
+  status: number;
+  code?: string;
+  times?: number;
+  /** Sent as retry-after-ms (the SDK honours it before retrying). */
+  retryAfterMs?: number;
+}
+
+const FAULT_TITLES: Record<number, [string, string]> = {
+  422: ['90018', 'Call has already ended'],
+  429: ['10011', 'Too many requests'],
+};
+
 export interface CarrierStats {
   activeCalls: number;
   retainedEndedCalls: number;
@@ -96,6 +115,7 @@ export class SandboxCarrier {
   private readonly app: FastifyInstance;
   private readonly apiKey: string | undefined;
   private readonly waiters = new Set<(error: Error) => void>();
+  private faults: Array<InjectedFault & { left: number }> = [];
   private webhookUrl: string | undefined;
   private base: string | null = null;
   private stopping: Promise<void> | null = null;
@@ -251,6 +271,27 @@ export class SandboxCarrier {
     return this.engine.destinationBehaviours();
   }
 
+  /** Makes the next matching API requests fail (see InjectedFault). */
+  injectFault(fault: InjectedFault): void {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  private takeFault(method: string, url: string): InjectedFault | undefined {
+    const path = url.split('?')[0];
+    const action =
+      method === 'POST' && path === '/v2/calls'
+        ? 'dial'
+        : /^\/v2\/calls\/[^/]+\/actions\/([a-z_]+)$/.exec(path)?.[1];
+    if (!action) return undefined;
+    const fault = this.faults.find((f) => f.left > 0 && f.action === action);
+    if (fault) fault.left--;
+    return fault;
+  }
+
   // ================================================================================================
   // Simulated parties
   // ================================================================================================
@@ -403,6 +444,18 @@ export class SandboxCarrier {
     app.addHook('onRequest', async (request) => {
       if (!this.apiKey || !request.url.startsWith('/v2/')) return;
       if (request.headers.authorization !== `Bearer ${this.apiKey}`) throw telnyxErrors.unauthorized();
+    });
+
+    // After the body is parsed, so an injected failure still shows the request in the 'api' events.
+    app.addHook('preHandler', async (request, reply) => {
+      const fault = this.faults.length ? this.takeFault(request.method, request.url) : undefined;
+      if (fault) {
+        const [code, title] = FAULT_TITLES[fault.status] ?? ['10007', 'Internal server error'];
+        if (fault.retryAfterMs !== undefined) void reply.header('retry-after-ms', String(fault.retryAfterMs));
+        throw new TelnyxApiError(fault.status, [
+          { code: fault.code ?? code, title, detail: 'Injected by the sandbox.' },
+        ]);
+      }
     });
 
     app.addHook('onSend', async (request, reply, payload) => {

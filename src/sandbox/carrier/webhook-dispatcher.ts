@@ -210,13 +210,14 @@ export class WebhookDispatcher {
     let statusCode: number | undefined;
     let error: string | undefined;
     try {
+      const signature = await this.signer.signAsync(timestamp, body);
       const response = await request(url, {
         method: 'POST',
         dispatcher: this.agent,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'telnyx-webhooks',
-          'telnyx-signature-ed25519': this.signer.sign(timestamp, body),
+          'telnyx-signature-ed25519': signature,
           'telnyx-timestamp': timestamp,
         },
         body,

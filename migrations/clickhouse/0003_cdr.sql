@@ -1,0 +1,78 @@
+-- One row per finished call (the CDR), copied from the PostgreSQL outbox by the worker.
+-- Exporting a call again (a retried batch, a duplicated job, the sweeper) writes the same row again with
+-- a higher version; ReplacingMergeTree keeps one row per sorting key and every read uses FINAL, so a
+-- doubled export never doubles a figure. The sorting key starts with the tenant and the day, so the
+-- tenant + time range of every report prunes to a few granules, and within a day a publisher's rows sit
+-- together for the publisher views. Monthly partitions keep FINAL's merging inside a month.
+-- Ids that do not apply (no buyer, no publisher) are the nil UUID; money is Decimal(18, 4).
+CREATE TABLE IF NOT EXISTS {db}.cdr
+(
+    call_id UUID,
+    call_session_id String,
+    leg_ids Array(String),
+    dni_session_id String,
+    tenant_id UUID,
+    campaign_id UUID,
+    publisher_id UUID,
+    pool_id UUID,
+    buyer_id UUID,
+    target_id UUID,
+    tracking_number String,
+    caller String,
+    caller_hash UInt64 MATERIALIZED cityHash64(caller),
+    destination String,
+    caller_state LowCardinality(String),
+    caller_area_code LowCardinality(String),
+    caller_country LowCardinality(String),
+    landing_page String,
+    referrer String,
+    utm_source LowCardinality(String),
+    utm_medium LowCardinality(String),
+    utm_campaign String,
+    utm_term String,
+    utm_content String,
+    gclid String,
+    gbraid String,
+    wbraid String,
+    msclkid String,
+    fbclid String,
+    ttclid String,
+    attribution_method LowCardinality(String),
+    attribution_confidence Nullable(Decimal(3, 2)),
+    tags Map(LowCardinality(String), String),
+    state LowCardinality(String),
+    reason LowCardinality(String),
+    connected Bool,
+    converted Bool,
+    duplicate Bool,
+    blocked Bool,
+    abandoned Bool,
+    no_target Bool,
+    started_at DateTime64(3, 'UTC'),
+    answered_at Nullable(DateTime64(3, 'UTC')),
+    routing_at Nullable(DateTime64(3, 'UTC')),
+    ringing_at Nullable(DateTime64(3, 'UTC')),
+    connected_at Nullable(DateTime64(3, 'UTC')),
+    ended_at DateTime64(3, 'UTC'),
+    ring_ms UInt32,
+    talk_ms UInt32,
+    total_ms UInt32,
+    time_to_connect_ms UInt32,
+    attempts UInt16,
+    conversion_seconds Nullable(UInt32),
+    revenue Decimal(18, 4),
+    payout Decimal(18, 4),
+    profit Decimal(18, 4),
+    hangup_cause LowCardinality(String),
+    hangup_source LowCardinality(String),
+    sip_hangup_cause LowCardinality(String),
+    auction_pings UInt16,
+    auction_bids UInt16,
+    winning_bid Nullable(Decimal(18, 4)),
+    runner_up_bid Nullable(Decimal(18, 4)),
+    exported_at DateTime64(3, 'UTC'),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(started_at)
+ORDER BY (tenant_id, toDate(started_at), publisher_id, call_id);

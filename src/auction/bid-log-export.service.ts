@@ -1,0 +1,66 @@
+// Copies bid log rows from the Redis queue to ClickHouse bid_log in batches, off the auction path (it
+// runs with the worker role). A failed insert puts the batch back, so rows wait out a ClickHouse outage;
+// replaying a batch is harmless (ReplacingMergeTree keys rows by ping id).
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BidLogRepository } from './bid-log.repository';
+
+const BATCH = 5_000;
+const INTERVAL_MS = 1_000;
+
+@Injectable()
+export class BidLogExportService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('BidLogExport');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+
+  constructor(private readonly log: BidLogRepository) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.run().catch(() => undefined), INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Exports everything queued up to now (waiting for a copy already under way); rows written. */
+  async flush(): Promise<number> {
+    await this.running?.catch(() => undefined);
+    return this.run();
+  }
+
+  private run(): Promise<number> {
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async drain(): Promise<number> {
+    let written = 0;
+    for (;;) {
+      const raw = await this.log.takeBatch(BATCH);
+      if (raw.length === 0) return written;
+      try {
+        await this.log.insertClickHouse(raw);
+        written += raw.length;
+      } catch (e) {
+        // Put back what can be inserted at all: a row that is not JSON would block the queue forever.
+        const readable = raw.filter((line) => {
+          try {
+            JSON.parse(line);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        if (readable.length < raw.length)
+          this.logger.warn(`dropped ${raw.length - readable.length} unreadable bid log rows`);
+        await this.log.requeue(readable);
+        this.logger.warn(`bid_log export failed, will retry: ${(e as Error).message}`);
+        throw e;
+      }
+      if (raw.length < BATCH) return written;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+// Calls: the state machine that drives each call (attribution, tagging, rules, routing, finalize), the
+// sweeper that runs its timers and takes over calls of dead instances, and the calls API.
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CampaignsModule } from '../campaigns/campaigns.module';
+import { NumbersModule } from '../numbers/numbers.module';
+import { PublishersModule } from '../publishers/publishers.module';
+import { BlockedNumberEntity } from './blocked-number.entity';
+import { BlocklistRepository } from './blocklist.repository';
+import { CallEntity } from './call.entity';
+import { CallProcessor } from './call-processor.service';
+import { CallSetupService } from './call-setup.service';
+import { CallSweeper } from './call-sweeper.service';
+import { CallsController } from './calls.controller';
+import { CallsRepository } from './calls.repository';
+import { CallsService } from './calls.service';
+import { DuplicatesRepository } from './duplicates.repository';
+import { LiveCallRepository } from './live-call.repository';
+import { RoutingRepository } from './routing.repository';
+import { RoutingService } from './routing.service';
+import { TargetCapsRepository } from './target-caps.repository';
+
+@Module({})
+export class CallsModule {
+  /** `dni` and `telephony` are the app's single instances of those dynamic modules (features.ts). */
+  static register(deps: { dni: DynamicModule; telephony: DynamicModule }): DynamicModule {
+    return {
+      module: CallsModule,
+      imports: [
+        TypeOrmModule.forFeature([CallEntity, BlockedNumberEntity]),
+        CampaignsModule,
+        PublishersModule,
+        NumbersModule,
+        deps.dni,
+        deps.telephony,
+      ],
+      controllers: [CallsController],
+      providers: [
+        LiveCallRepository,
+        CallsRepository,
+        BlocklistRepository,
+        DuplicatesRepository,
+        RoutingRepository,
+        TargetCapsRepository,
+        RoutingService,
+        CallSetupService,
+        CallProcessor,
+        CallSweeper,
+        CallsService,
+      ],
+      exports: [RoutingService, TargetCapsRepository, CallsService, CallProcessor],
+    };
+  }
+}

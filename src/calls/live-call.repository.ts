@@ -1,0 +1,311 @@
+// Live calls in Redis. Per call (hash tag {call:<session id>}): the ids of events already taken in
+// (dedupe), the inbox of events waiting to be applied, the state machine as JSON, and a lock. Applying
+// events and storing the new state happen under the lock, and the state write, the removal of the
+// applied events from the inbox and the lock renewal are one atomic script that only succeeds for the
+// lock's owner, so an event is applied at most once whichever instance holds the call.
+// Two global indexes: calls:due (session ids by the time their timers fire; the sweeper's work list and
+// the safety net for calls whose owner died) and calls:live:<tenant> (GET /calls/live).
+import { Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { RedisService } from '../infra/redis/redis.service';
+import { redisKeys } from '../infra/redis/redis-keys';
+import type { CallEvent } from '../telephony/telnyx-event';
+import type { LiveCall } from './call-machine';
+
+const TAKE_IN = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1`;
+
+const COMMIT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+local n = tonumber(ARGV[3])
+if n > 0 then redis.call('LTRIM', KEYS[3], n, -1) end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[4], ARGV[4])
+return 1`;
+
+// Takes the lock and, if it got it, returns the state and the first events of the inbox in one trip.
+// If someone else holds it, leaves a wake-up for the holder and returns the lock's remaining time.
+const ACQUIRE_LOAD = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  redis.call('SET', KEYS[4], '1', 'PX', ARGV[2])
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+redis.call('DEL', KEYS[4])
+return {1, redis.call('GET', KEYS[2]) or '', redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[3]) - 1)}`;
+
+// The last commit of a lock hold: store the state, drop the applied events, let go of the lock, and
+// report how many events wait if another instance asked for a wake-up while we held the lock (else 0:
+// this instance re-runs the call itself for its own events, and quiet events wait for the next event
+// that wakes the call); -1 when the lock was not ours any more and nothing was written.
+const COMMIT_RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+local n = tonumber(ARGV[3])
+if n > 0 then redis.call('LTRIM', KEYS[3], n, -1) end
+redis.call('PEXPIRE', KEYS[4], ARGV[4])
+redis.call('DEL', KEYS[1])
+if redis.call('DEL', KEYS[5]) == 0 then return 0 end
+return redis.call('LLEN', KEYS[3])`;
+
+// An event that wakes its call: queue it (unless seen) and try to take the call's lock in the same trip.
+const TAKE_IN_ACQUIRE = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return {-1} end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+if not redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5], 'NX') then
+  redis.call('SET', KEYS[5], '1', 'PX', ARGV[5])
+  return {0, redis.call('PTTL', KEYS[3])}
+end
+redis.call('DEL', KEYS[5])
+return {1, redis.call('GET', KEYS[4]) or '', redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[6]) - 1)}`;
+
+const RENEW = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return redis.call('LLEN', KEYS[2])`;
+
+type LiveRedis = Redis & {
+  callTakeIn(k1: string, k2: string, id: string, json: string, ttl: number): Promise<number>;
+  callCommit(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    token: string,
+    json: string,
+    trim: number,
+    stateTtl: number,
+    lockTtl: number,
+  ): Promise<number>;
+  callRenew(k1: string, token: string, ttl: number): Promise<number>;
+  callTakeInAcquire(...args: (string | number)[]): Promise<[-1] | [0, number] | [1, string, string[]]>;
+  callCommitRelease(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    k5: string,
+    token: string,
+    json: string,
+    trim: number,
+    stateTtl: number,
+  ): Promise<number>;
+  callAcquireLoad(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    token: string,
+    ttl: number,
+    batch: number,
+  ): Promise<[0, number] | [1, string, string[]]>;
+  callRelease(k1: string, k2: string, token: string): Promise<number>;
+};
+
+/** How long a live call's keys live without activity (longest call 4 h + margin). */
+export const LIVE_TTL_MS = 6 * 3600_000;
+/** How long a finished call's state stays to absorb late retries and duplicates. */
+export const FINAL_TTL_MS = 30 * 60_000;
+
+@Injectable()
+export class LiveCallRepository {
+  private readonly redis: LiveRedis;
+
+  constructor(redis: RedisService) {
+    const client = redis.client;
+    const scripts: Array<[string, number, string]> = [
+      ['callTakeIn', 2, TAKE_IN],
+      ['callCommit', 4, COMMIT],
+      ['callRenew', 1, RENEW],
+      ['callTakeInAcquire', 5, TAKE_IN_ACQUIRE],
+      ['callCommitRelease', 5, COMMIT_RELEASE],
+      ['callAcquireLoad', 4, ACQUIRE_LOAD],
+      ['callRelease', 2, RELEASE],
+    ];
+    for (const [name, keys, lua] of scripts) {
+      if (!(name in client)) client.defineCommand(name, { numberOfKeys: keys, lua });
+    }
+    this.redis = client as LiveRedis;
+  }
+
+  /**
+   * Queues the event for its call unless its id was taken in before. With `dueAt`, also makes the call
+   * due by then: if this instance dies before applying the event, the sweeper finds the call.
+   */
+  async takeIn(sessionId: string, event: CallEvent, dueAt: number | undefined): Promise<boolean> {
+    const [fresh] = await Promise.all([
+      this.redis.callTakeIn(
+        redisKeys.callSeen(sessionId),
+        redisKeys.callInbox(sessionId),
+        event.id,
+        JSON.stringify(event),
+        LIVE_TTL_MS,
+      ),
+      dueAt === undefined ? undefined : this.redis.zadd(redisKeys.callsDue(), 'LT', dueAt, sessionId),
+    ]);
+    return fresh === 1;
+  }
+
+  /**
+   * takeIn for an event that wakes its call, and in the same trip an attempt at the call's lock: the
+   * event was a duplicate, or the lock is someone else's (they are asked to drain again), or it is ours
+   * with the state and the queued events.
+   */
+  async takeInAndAcquire(
+    sessionId: string,
+    event: CallEvent,
+    token: string,
+    lockTtlMs: number,
+    batch: number,
+  ): Promise<
+    | { kind: 'duplicate' }
+    | { kind: 'locked'; pttl: number }
+    | { kind: 'acquired'; state: LiveCall | undefined; events: CallEvent[] }
+  > {
+    const [r] = await Promise.all([
+      this.redis.callTakeInAcquire(
+        redisKeys.callSeen(sessionId),
+        redisKeys.callInbox(sessionId),
+        redisKeys.callLock(sessionId),
+        redisKeys.callState(sessionId),
+        redisKeys.callWake(sessionId),
+        event.id,
+        JSON.stringify(event),
+        LIVE_TTL_MS,
+        token,
+        lockTtlMs,
+        batch,
+      ),
+      // Safety net: if this instance dies before applying the event, the sweeper finds the call.
+      this.redis.zadd(redisKeys.callsDue(), 'LT', Date.now() + lockTtlMs, sessionId),
+    ]);
+    if (r[0] === -1) return { kind: 'duplicate' };
+    if (r[0] === 0) return { kind: 'locked', pttl: Math.max(0, r[1]) };
+    return {
+      kind: 'acquired',
+      state: r[1] ? (JSON.parse(r[1]) as LiveCall) : undefined,
+      events: r[2].map((e) => JSON.parse(e) as CallEvent),
+    };
+  }
+
+  /** Takes the call's lock and loads its state and queued events, or says how long the lock lasts. */
+  async acquireAndLoad(
+    sessionId: string,
+    token: string,
+    ttlMs: number,
+    batch: number,
+  ): Promise<{ ok: true; state: LiveCall | undefined; events: CallEvent[] } | { ok: false; pttl: number }> {
+    const r = await this.redis.callAcquireLoad(
+      redisKeys.callLock(sessionId),
+      redisKeys.callState(sessionId),
+      redisKeys.callInbox(sessionId),
+      redisKeys.callWake(sessionId),
+      token,
+      ttlMs,
+      batch,
+    );
+    if (r[0] === 0) return { ok: false, pttl: Math.max(0, r[1]) };
+    return {
+      ok: true,
+      state: r[1] ? (JSON.parse(r[1]) as LiveCall) : undefined,
+      events: r[2].map((e) => JSON.parse(e) as CallEvent),
+    };
+  }
+
+  async renew(sessionId: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.callRenew(redisKeys.callLock(sessionId), token, ttlMs)) === 1;
+  }
+
+  /** Frees the lock if still ours; returns how many events wait in the inbox. */
+  release(sessionId: string, token: string): Promise<number> {
+    return this.redis.callRelease(redisKeys.callLock(sessionId), redisKeys.callInbox(sessionId), token);
+  }
+
+  /** Stores the state and drops the first `trim` inbox events, only while `token` holds the lock. */
+  async commit(
+    sessionId: string,
+    token: string,
+    call: LiveCall,
+    trim: number,
+    lockTtlMs: number,
+  ): Promise<boolean> {
+    const r = await this.redis.callCommit(
+      redisKeys.callLock(sessionId),
+      redisKeys.callState(sessionId),
+      redisKeys.callInbox(sessionId),
+      redisKeys.callSeen(sessionId),
+      token,
+      JSON.stringify(call),
+      trim,
+      call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
+      lockTtlMs,
+    );
+    return r === 1;
+  }
+
+  /** commit + release in one trip: the pending event count, or -1 when the lock was lost. */
+  commitAndRelease(sessionId: string, token: string, call: LiveCall, trim: number): Promise<number> {
+    return this.redis.callCommitRelease(
+      redisKeys.callLock(sessionId),
+      redisKeys.callState(sessionId),
+      redisKeys.callInbox(sessionId),
+      redisKeys.callSeen(sessionId),
+      redisKeys.callWake(sessionId),
+      token,
+      JSON.stringify(call),
+      trim,
+      call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
+    );
+  }
+
+  async setDue(sessionId: string, at: number): Promise<void> {
+    await this.redis.zadd(redisKeys.callsDue(), at, sessionId);
+  }
+
+  async lowerDue(sessionId: string, at: number): Promise<void> {
+    await this.redis.zadd(redisKeys.callsDue(), 'LT', at, sessionId);
+  }
+
+  async removeDue(sessionId: string): Promise<void> {
+    await this.redis.zrem(redisKeys.callsDue(), sessionId);
+  }
+
+  dueSessions(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(redisKeys.callsDue(), '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  async addLive(tenantId: string, sessionId: string): Promise<void> {
+    await this.redis.sadd(redisKeys.callsLive(tenantId), sessionId);
+  }
+
+  async removeLive(tenantId: string, sessionId: string): Promise<void> {
+    await this.redis.srem(redisKeys.callsLive(tenantId), sessionId);
+  }
+
+  /** Live calls of a tenant (at most `limit`); stale index entries are dropped on the way. */
+  async liveCalls(tenantId: string, limit: number): Promise<LiveCall[]> {
+    const key = redisKeys.callsLive(tenantId);
+    const ids = (await this.redis.smembers(key)).sort().slice(0, limit);
+    if (ids.length === 0) return [];
+    const states = await Promise.all(ids.map((id) => this.redis.get(redisKeys.callState(id))));
+    const out: LiveCall[] = [];
+    const gone: string[] = [];
+    states.forEach((s, i) => {
+      const call = s ? (JSON.parse(s) as LiveCall) : undefined;
+      if (call && !call.final) out.push(call);
+      else gone.push(ids[i]);
+    });
+    if (gone.length) await this.redis.srem(key, ...gone);
+    return out;
+  }
+}

@@ -1,0 +1,98 @@
+// Telnyx webhook signatures: Ed25519 over `${telnyx-timestamp}|${raw body}` with the account's public key
+// (base64 of the raw 32-byte key), timestamps within ±300 s. The same rules as the SDK's
+// `client.webhooks.unwrap` (telnyx/lib/webhooks), done with node:crypto and a key parsed once, because
+// the SDK imports the key into WebCrypto on every call and this runs on every webhook. The Ed25519
+// check itself runs on libuv's thread pool (verifyAsync), off the event loop that serves the calls.
+import { createPublicKey, KeyObject, verify } from 'node:crypto';
+
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const SIGNATURE_B64 = /^[A-Za-z0-9+/]{86}==$/;
+const TIMESTAMP = /^\d{1,12}$/;
+
+export type SignatureProblem = 'missing' | 'malformed' | 'stale' | 'invalid';
+
+export class WebhookSignatureError extends Error {
+  constructor(
+    readonly problem: SignatureProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+  }
+}
+
+export class WebhookVerifier {
+  private readonly key: KeyObject;
+
+  constructor(
+    publicKeyBase64: string,
+    private readonly toleranceS = 300,
+  ) {
+    const raw = Buffer.from(publicKeyBase64, 'base64');
+    if (raw.length !== 32) throw new Error('TELNYX_PUBLIC_KEY must be the base64 of a raw 32-byte key');
+    this.key = createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, raw]),
+      format: 'der',
+      type: 'spki',
+    });
+  }
+
+  /** Throws WebhookSignatureError unless `signature` signs `${timestamp}|${rawBody}` recently enough. */
+  verify(
+    rawBody: Buffer,
+    signature: string | undefined,
+    timestamp: string | undefined,
+    nowMs = Date.now(),
+  ): void {
+    const { message, sig } = this.check(rawBody, signature, timestamp, nowMs);
+    if (!verify(null, message, this.key, sig)) {
+      throw new WebhookSignatureError('invalid', 'Signature does not match the payload');
+    }
+  }
+
+  /** verify() with the Ed25519 check on the thread pool; rejects with WebhookSignatureError. */
+  async verifyAsync(
+    rawBody: Buffer,
+    signature: string | undefined,
+    timestamp: string | undefined,
+    nowMs = Date.now(),
+  ): Promise<void> {
+    const { message, sig } = this.check(rawBody, signature, timestamp, nowMs);
+    const ok = await new Promise<boolean>((resolve, reject) =>
+      verify(null, message, this.key, sig, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+    if (!ok) throw new WebhookSignatureError('invalid', 'Signature does not match the payload');
+  }
+
+  /** The cheap checks (headers, timestamp window, signature shape) and the signed message. */
+  private check(
+    rawBody: Buffer,
+    signature: string | undefined,
+    timestamp: string | undefined,
+    nowMs: number,
+  ): { message: Buffer; sig: Buffer } {
+    if (!signature || !timestamp) {
+      throw new WebhookSignatureError(
+        'missing',
+        'Missing telnyx-signature-ed25519 or telnyx-timestamp header',
+      );
+    }
+    if (!TIMESTAMP.test(timestamp)) {
+      throw new WebhookSignatureError('malformed', 'telnyx-timestamp must be Unix seconds');
+    }
+    if (Math.abs(Math.floor(nowMs / 1000) - Number(timestamp)) > this.toleranceS) {
+      throw new WebhookSignatureError('stale', 'Webhook timestamp too old or too new');
+    }
+    if (!SIGNATURE_B64.test(signature)) {
+      throw new WebhookSignatureError(
+        'malformed',
+        'telnyx-signature-ed25519 is not a base64 Ed25519 signature',
+      );
+    }
+    return {
+      message: Buffer.concat([Buffer.from(`${timestamp}|`), rawBody]),
+      sig: Buffer.from(signature, 'base64'),
+    };
+  }
+}

@@ -1,0 +1,419 @@
+// `npm run bench -- webhook`: calls driven by the sandbox carrier through the real webhook path.
+// The carrier runs in a worker thread (its own event loop, like Telnyx on the other side of the
+// network) and places inbound calls at a fixed rate to tracking numbers; the service in the main
+// thread verifies each signed webhook, queues it, answers, routes and transfers to a static target that
+// answers and talks, and writes the final record. Measured: sustained calls per second with zero
+// failed calls (every call answered, bridged, recorded as completed), and the time from the carrier
+// sending call.initiated to it receiving the answer command. The baseline, in the same run and process
+// layout, is a bare node:http server that only verifies the signature and sends answer and transfer.
+import { createPublicKey, verify } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Pool } from 'undici';
+import { AccountsService } from '../../src/accounts/accounts.service';
+import { SandboxCarrier } from '../../src/sandbox/carrier';
+import { Http } from '../support/test-app';
+import { percentile, profiled, report, round, startBenchApp } from './bench-lib';
+
+const RATE = Number(process.env.BENCH_CALLS_PER_S ?? 250);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP_RATE = 50;
+const WARMUP_SECONDS = 4;
+const TALK_MS = 1_000;
+const ANSWER_AFTER_MS = 100;
+const API_KEY = 'KEY_bench_webhook';
+const DESTINATION = '+13125550177';
+const NUMBERS = 200;
+
+interface CarrierInfo {
+  apiBaseUrl: string;
+  publicKey: string;
+  connectionId: string;
+}
+
+interface RunResult {
+  /** Event-loop utilisation and CPU time of the carrier thread during the run. */
+  carrierElu: number;
+  carrierCpuMs: number;
+  placed: number;
+  completedLegs: number;
+  failedCalls: number;
+  answerMs: number[];
+  elapsedS: number;
+}
+
+// ---- the carrier side (worker thread) ---------------------------------------------------------------
+
+async function carrierWorker(): Promise<void> {
+  const carrier = new SandboxCarrier({ apiKey: API_KEY, seed: 7, maxEndedCalls: 100_000 });
+  await carrier.start({ host: '127.0.0.1', port: 0 });
+  const port = parentPort!;
+  port.postMessage({
+    apiBaseUrl: carrier.apiBaseUrl,
+    publicKey: carrier.publicKeyBase64,
+    connectionId: carrier.connectionId,
+  } satisfies CarrierInfo);
+  carrier.setDestinationBehaviour(DESTINATION, {
+    mode: 'answer',
+    answerAfterMs: ANSWER_AFTER_MS,
+    talkMs: TALK_MS,
+  });
+
+  const initiatedAt = new Map<string, number>();
+  let answerMs: number[] = [];
+  // Outcome of each caller leg, kept as it ends (one listener, not one per call).
+  const ended = new Map<string, boolean>();
+  carrier.on('call.ended', (leg) => {
+    if (leg.origin !== 'inbound') return;
+    // A completed call was answered, bridged to the buyer, and ended by the buyer's hangup.
+    ended.set(
+      leg.callControlId,
+      !!leg.answerTime && leg.events.includes('call.bridged') && leg.hangupCause === 'normal_clearing',
+    );
+  });
+  carrier.on('webhook', (w) => {
+    if (w.data.event_type === 'call.initiated' && w.data.payload.direction === 'incoming') {
+      initiatedAt.set(w.callControlId, performance.now());
+    }
+  });
+  carrier.on('api', (e) => {
+    if (e.statusCode !== 200 || !e.url.endsWith('/actions/answer')) return;
+    const ccid = decodeURIComponent(e.url.split('/')[3]);
+    const t0 = initiatedAt.get(ccid);
+    if (t0 !== undefined) {
+      answerMs.push(performance.now() - t0);
+      initiatedAt.delete(ccid);
+    }
+  });
+
+  port.on(
+    'message',
+    (m: { webhookUrl: string; numbers: string[]; rate: number; seconds: number } | 'stop') => {
+      if (m === 'stop') {
+        void carrier.stop().then(() => port.close());
+        return;
+      }
+      void (async () => {
+        carrier.setWebhookUrl(m.webhookUrl);
+        answerMs = [];
+        ended.clear();
+        const legs: string[] = [];
+        const total = Math.round(m.rate * m.seconds);
+        const profiling =
+          process.env.BENCH_PROFILE_CARRIER && m.seconds > 5 ? await startProfile() : undefined;
+        const elu0 = performance.eventLoopUtilization();
+        const cpu0 = threadCpuMs();
+        const start = performance.now();
+        let placed = 0;
+        await new Promise<void>((done) => {
+          const tick = setInterval(() => {
+            const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * m.rate));
+            for (; placed < due; placed++) {
+              const caller = `+1512${String(2_000_000 + ((placed * 7919) % 7_000_000)).padStart(7, '0')}`;
+              legs.push(
+                carrier.placeInboundCall({ from: caller, to: m.numbers[placed % m.numbers.length] })
+                  .callControlId,
+              );
+            }
+            if (placed >= total) {
+              clearInterval(tick);
+              done();
+            }
+          }, 5);
+        });
+        const elapsedS = (performance.now() - start) / 1000;
+        const carrierElu = performance.eventLoopUtilization(elu0).utilization;
+        const carrierCpuMs = threadCpuMs() - cpu0;
+        if (profiling) await profiling();
+        const deadline = Date.now() + 60_000;
+        while (ended.size < legs.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        await carrier.whenIdle();
+        const completedLegs = legs.filter((id) => ended.get(id) === true).length;
+        port.postMessage({
+          carrierElu,
+          carrierCpuMs,
+          placed: legs.length,
+          completedLegs,
+          failedCalls: legs.length - completedLegs,
+          answerMs,
+          elapsedS,
+        } satisfies RunResult);
+      })();
+    },
+  );
+}
+
+/** CPU profile of the carrier thread (BENCH_PROFILE_CARRIER=file); returns the stop function. */
+async function startProfile(): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop');
+    writeFileSync(process.env.BENCH_PROFILE_CARRIER!, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+// ---- the service side (main thread) -------------------------------------------------------------------
+
+function startCarrier(): Promise<{
+  worker: Worker;
+  info: CarrierInfo;
+  run: (m: object) => Promise<RunResult>;
+}> {
+  const worker = new Worker(__filename, { workerData: { role: 'carrier' } });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (info: CarrierInfo) =>
+      resolve({
+        worker,
+        info,
+        run: (m) =>
+          new Promise<RunResult>((done) => {
+            worker.once('message', done);
+            worker.postMessage(m);
+          }),
+      }),
+    );
+  });
+}
+
+/** A node:http server that verifies the signature and drives the call with plain HTTP: no service. */
+async function bareServer(info: CarrierInfo): Promise<{ url: string; close: () => void }> {
+  const key = createPublicKey({
+    key: Buffer.concat([
+      Buffer.from('302a300506032b6570032100', 'hex'),
+      Buffer.from(info.publicKey, 'base64'),
+    ]),
+    format: 'der',
+    type: 'spki',
+  });
+  const api = new Pool(new URL(info.apiBaseUrl).origin, { connections: 64 });
+  const command = (ccid: string, action: string, body: object) =>
+    api
+      .request({
+        method: 'POST',
+        path: `/v2/calls/${encodeURIComponent(ccid)}/actions/${action}`,
+        headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+      .then((r) => r.body.dump())
+      .catch(() => undefined);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const ts = String(req.headers['telnyx-timestamp'] ?? '');
+      const sig = Buffer.from(String(req.headers['telnyx-signature-ed25519'] ?? ''), 'base64');
+      if (!verify(null, Buffer.concat([Buffer.from(`${ts}|`), raw]), key, sig)) {
+        res.writeHead(401).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      const { data } = JSON.parse(raw.toString('utf8')) as {
+        data: { event_type: string; payload: Record<string, string> };
+      };
+      const p = data.payload;
+      if (data.event_type === 'call.initiated' && p.direction === 'incoming') {
+        void command(p.call_control_id, 'answer', {
+          command_id: `${p.call_session_id}:answer`,
+          client_state: 'QQ==',
+        });
+      } else if (data.event_type === 'call.answered' && p.client_state === 'QQ==') {
+        void command(p.call_control_id, 'transfer', {
+          to: DESTINATION,
+          timeout_secs: 30,
+          command_id: `${p.call_session_id}:transfer`,
+          target_leg_client_state: 'Qg==',
+        });
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/telnyx`,
+    close: () => {
+      server.close();
+      void api.close();
+    },
+  };
+}
+
+/** CPU time of the calling thread (Linux /proc/thread-self), ms; 0 where unavailable. */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Read and write system calls made by the calling thread so far (Linux), for the per-call figures. */
+function threadSyscalls(): { r: number; w: number } {
+  try {
+    const io = readFileSync('/proc/thread-self/io', 'utf8');
+    return { r: Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0), w: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
+  } catch {
+    return { r: 0, w: 0 };
+  }
+}
+
+function summary(r: RunResult) {
+  const sorted = [...r.answerMs].sort((a, b) => a - b);
+  return {
+    calls_per_s: round(r.placed / r.elapsedS, 1),
+    failed_calls: r.failedCalls,
+    p50_ms: round(percentile(sorted, 50)),
+    p99_ms: round(percentile(sorted, 99)),
+    max_ms: round(sorted[sorted.length - 1] ?? 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const carrier = await startCarrier();
+  const numbers = Array.from({ length: NUMBERS }, (_, i) => `+1312555${String(1000 + i).padStart(4, '0')}`);
+
+  // Baseline: bare verifier + commands.
+  const bare = await bareServer(carrier.info);
+  await carrier.run({ webhookUrl: bare.url, numbers, rate: WARMUP_RATE, seconds: 2 });
+  const cpu0 = process.cpuUsage();
+  const main0 = threadCpuMs();
+  const baseRun = await carrier.run({ webhookUrl: bare.url, numbers, rate: RATE, seconds: SECONDS });
+  const baseCpu = process.cpuUsage(cpu0);
+  const base = summary(baseRun);
+  console.log(
+    `baseline CPU per call: process ${round((baseCpu.user + baseCpu.system) / 1000 / baseRun.placed, 2)} ms, ` +
+      `bare server thread ${round((threadCpuMs() - main0) / baseRun.placed, 2)} ms`,
+  );
+  bare.close();
+  console.log(`baseline (bare verifier): ${JSON.stringify(base)}`);
+
+  const app = await startBenchApp('webhook', {
+    TELNYX_API_KEY: API_KEY,
+    TELNYX_BASE_URL: carrier.info.apiBaseUrl,
+    TELNYX_PUBLIC_KEY: carrier.info.publicKey,
+    TELNYX_CONNECTION_ID: carrier.info.connectionId,
+  });
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  try {
+    const accounts = app.app.get(AccountsService);
+    const { tenant } = await accounts.createTenant('bench', 'bench-webhook@example.com', 'bench password 1');
+    const { secret } = await accounts.createApiKey(tenant.id, { name: 'bench', role: 'operator' });
+    const op = new Http(app.url).withKey(secret);
+    const campaign = (
+      await op.post('/campaigns', {
+        name: 'bench',
+        conversionSeconds: 0,
+        dupPayoutWindowS: 0,
+        dupRoutingWindowS: 0,
+      })
+    ).body;
+    const publisher = (await op.post('/publishers', { name: 'pub', payoutType: 'fixed', payoutAmount: '5' }))
+      .body;
+    const pool = (
+      await op.post('/pools', {
+        campaignId: campaign.id,
+        publisherId: publisher.id,
+        name: 'p',
+        kind: 'session',
+      })
+    ).body;
+    const added = await op.post(`/pools/${pool.id}/numbers`, { numbers });
+    if (added.status !== 201) throw new Error(`numbers: ${added.status} ${JSON.stringify(added.body)}`);
+    const buyer = (await op.post('/buyers', { name: 'buyer' })).body;
+    const target = await op.post(`/buyers/${buyer.id}/targets`, {
+      name: 't',
+      kind: 'static',
+      destination: DESTINATION,
+      revenue: '30',
+      campaignIds: [campaign.id],
+    });
+    if (target.status !== 201) throw new Error(`target: ${target.status} ${JSON.stringify(target.body)}`);
+    const webhookUrl = `${app.url}/webhooks/telnyx`;
+
+    const idle0 = performance.eventLoopUtilization();
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idleElu = performance.eventLoopUtilization(idle0).utilization;
+    console.log(`service event loop busy while idle: ${round(idleElu * 100, 1)}%`);
+    await carrier.run({ webhookUrl, numbers, rate: WARMUP_RATE, seconds: WARMUP_SECONDS });
+    const warm = (await op.get('/calls?limit=1')).body.total as number;
+    const elu0 = performance.eventLoopUtilization();
+    const cpu1 = process.cpuUsage();
+    const main1 = threadCpuMs();
+    const io1 = threadSyscalls();
+    const run = await profiled(() => carrier.run({ webhookUrl, numbers, rate: RATE, seconds: SECONDS }));
+    const appCpu = process.cpuUsage(cpu1);
+    const appElu = performance.eventLoopUtilization(elu0).utilization;
+    console.log(
+      `service CPU per call: process ${round((appCpu.user + appCpu.system) / 1000 / run.placed, 2)} ms, ` +
+        `service thread ${round((threadCpuMs() - main1) / run.placed, 2)} ms, ` +
+        `carrier thread ${round(run.carrierCpuMs / run.placed, 2)} ms (while placing calls); ` +
+        `service thread syscalls per call: ${round((threadSyscalls().r - io1.r) / run.placed, 1)} reads, ` +
+        `${round((threadSyscalls().w - io1.w) / run.placed, 1)} writes`,
+    );
+    const expected = warm + run.placed;
+    const deadline = Date.now() + 30_000;
+    let recorded = 0;
+    while (Date.now() < deadline) {
+      recorded = (await op.get('/calls?limit=1')).body.total as number;
+      if (recorded >= expected) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const completed = (await op.get('/calls?limit=1&state=completed')).body.total as number;
+    const notCompleted = expected - completed;
+    const s = summary(run);
+    const failed = Math.max(s.failed_calls, notCompleted);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const ackP99 = /telnyx_webhook_ack_seconds_bucket\{le="0.05",outcome="accepted"\} (\d+)/.exec(metrics);
+    const ackCount = /telnyx_webhook_ack_seconds_count\{outcome="accepted"\} (\d+)/.exec(metrics);
+    console.log(
+      `service: ${run.placed} calls in ${round(run.elapsedS, 1)} s, ${completed - (warm - 0)} completed records of ${run.placed}, ` +
+        `answer latency p50 ${s.p50_ms} ms p99 ${s.p99_ms} ms max ${s.max_ms} ms; ` +
+        `webhook acks under 50 ms: ${ackP99?.[1] ?? '?'} of ${ackCount?.[1] ?? '?'}; ` +
+        `event loop busy: service ${round(appElu * 100, 0)}%, carrier ${round(run.carrierElu * 100, 0)}%`,
+    );
+    report({
+      calls_per_s: failed === 0 ? s.calls_per_s : 0,
+      offered_calls_per_s: RATE,
+      failed_calls: failed,
+      p50_ms: s.p50_ms,
+      p99_ms: s.p99_ms,
+      max_ms: s.max_ms,
+      rss_mb: round(peakRss / 2 ** 20, 0),
+      baseline: {
+        calls_per_s: base.calls_per_s,
+        p50_ms: base.p50_ms,
+        p99_ms: base.p99_ms,
+        max_ms: base.max_ms,
+      },
+      goals: { calls_per_s: '>=200', p99_ms: '<=20' },
+    });
+  } finally {
+    clearInterval(rssTimer);
+    carrier.worker.postMessage('stop');
+    await app.close();
+  }
+}
+
+if (isMainThread) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else if ((workerData as { role?: string })?.role === 'carrier') {
+  void carrierWorker();
+}
