@@ -48,8 +48,8 @@ export class AuctionStoreRepository {
     };
   }
 
-  async cachedAnswer(targetId: string, caller: string): Promise<CachedAnswer | null> {
-    const raw = await this.redis.client.get(redisKeys.bidCache(targetId, caller));
+  async cachedAnswer(targetId: string, campaignId: string, caller: string): Promise<CachedAnswer | null> {
+    const raw = await this.redis.client.get(redisKeys.bidCache(targetId, campaignId, caller));
     if (!raw) return null;
     try {
       return JSON.parse(raw) as CachedAnswer;
@@ -58,8 +58,15 @@ export class AuctionStoreRepository {
     }
   }
 
-  async cacheAnswer(targetId: string, caller: string, answer: CachedAnswer, ttlS: number): Promise<void> {
+  async cacheAnswer(
+    targetId: string,
+    campaignId: string,
+    caller: string,
+    answer: CachedAnswer,
+    ttlS: number,
+  ): Promise<void> {
     if (ttlS <= 0) return;
-    await this.redis.client.set(redisKeys.bidCache(targetId, caller), JSON.stringify(answer), 'EX', ttlS);
+    const key = redisKeys.bidCache(targetId, campaignId, caller);
+    await this.redis.client.set(key, JSON.stringify(answer), 'EX', ttlS);
   }
 }

@@ -20,6 +20,7 @@ import { type ConfirmSpec, parseJsonPath, readJsonPath } from '../buyers/ping-sp
 import { formatMoney, type Money, parseMoney } from '../common/money';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { AUCTION_CAPS, AUCTION_DUPLICATES } from './auction-redis';
+import type { AuctionCandidate } from './auction-routing';
 import { type CachedAnswer, AuctionStoreRepository } from './auction-store.repository';
 import { AuctionRepository } from './auction.repository';
 import type {
@@ -151,7 +152,9 @@ export class AuctionService {
       Promise.all(eligible.map((t) => (hasCaps(t) ? this.store.capSnapshot(t.id, nowMs) : null))),
       Promise.all(
         eligible.map((t) =>
-          t.kind === 'ping_post' && t.cacheWindowS > 0 ? this.store.cachedAnswer(t.id, req.caller) : null,
+          t.kind === 'ping_post' && t.cacheWindowS > 0
+            ? this.store.cachedAnswer(t.id, req.campaignId, req.caller)
+            : null,
         ),
       ),
     ]);
@@ -311,7 +314,9 @@ export class AuctionService {
             requiredTalkSeconds: null,
             at: a.facts.at,
           };
-      writes.push(this.store.cacheAnswer(a.target.id, result.caller, answer, a.target.cacheWindowS));
+      writes.push(
+        this.store.cacheAnswer(a.target.id, result.campaignId, result.caller, answer, a.target.cacheWindowS),
+      );
     }
     await Promise.all(writes);
   }
@@ -553,6 +558,14 @@ export class AuctionService {
     } finally {
       if (!keep) await this.caps.release(bid.targetId, member, at, true);
     }
+  }
+
+  /**
+   * reserve() for a call-flow candidate made by routingPlan(): claims its bid (validity, caps and
+   * concurrency, confirmation) under `member`; 'ok' or why not, like TargetCapsRepository.reserve.
+   */
+  claimCandidate(c: AuctionCandidate, member: string, at: number): Promise<'ok' | ClaimRefusal> {
+    return this.claim({ ...c.auction.ctx, tags: c.auction.ctx.tags ?? {} }, c.auction.bid, member, at);
   }
 
   /** The post: the winner learns the full caller number and the bid id, and says yes or no. */

@@ -76,6 +76,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
   private readonly active = new Map<string, object>();
   private readonly running = new Set<Promise<void>>();
   private readonly rerun = new Set<string>();
+  private readonly failures = new Map<string, number>();
   private readonly finals;
   private readonly answerLatency;
   private readonly takeovers;
@@ -168,9 +169,15 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
           this.rerun.delete(sessionId);
           await this.drain(sessionId);
         }
+        this.failures.delete(sessionId);
       } catch (e) {
-        this.logger.error({ err: e, callSessionId: sessionId }, 'call processing failed');
-        await this.store.lowerDue(sessionId, Date.now() + 1_000).catch(() => undefined);
+        // Retried by the sweeper, backing off (1 s, 2 s, 4 s … 1 min) so a broken call cannot spin.
+        const n = (this.failures.get(sessionId) ?? 0) + 1;
+        this.failures.set(sessionId, n);
+        if (this.failures.size > 10_000) this.failures.clear();
+        this.logger.error({ err: e, callSessionId: sessionId, failures: n }, 'call processing failed');
+        const retryIn = Math.min(60_000, 1_000 * 2 ** (n - 1));
+        await this.store.setDue(sessionId, Date.now() + retryIn).catch(() => undefined);
       } finally {
         if (this.active.get(sessionId) === me) this.active.delete(sessionId);
       }
@@ -331,6 +338,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         const attempt = t;
         // The chosen target is stored as the transfer goes out: a takeover resends the same one.
         const stored = this.commit(call, ctx);
+        stored.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
         const sent = this.send(call, ctx, attempt.transfer, () =>
           this.control.transfer(a, {
             ...opts(`transfer:${attempt.n}`),
@@ -356,7 +364,13 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
       case 'extend': {
         const t = call.attempts.find((x) => x.n === action.n)!;
         // Goes out with the final commit of this hold.
-        ctx.side.push(this.caps.extend(t.target.targetId, `${call.id}:${t.n}`, Date.now() + CONNECTED_SLOT_MS));
+        const extended = this.caps.extend(
+          t.target.targetId,
+          `${call.id}:${t.n}`,
+          Date.now() + CONNECTED_SLOT_MS,
+        );
+        extended.catch(() => undefined); // awaited with the commit; never an unhandled rejection
+        ctx.side.push(extended);
         t.extended = true;
         return;
       }

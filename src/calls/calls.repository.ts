@@ -54,6 +54,8 @@ const COLUMNS: Array<[keyof NewCallRecord, string, string?]> = [
   ['legs', 'legs', 'jsonb'],
 ];
 
+const FOREIGN_KEY_VIOLATION = '23503';
+
 // One statement, so the record and its outbox row commit together (or, for a replay, neither is written).
 const INSERT_SQL = `WITH c AS (
     INSERT INTO calls (${COLUMNS.map((c) => c[1]).join(', ')})
@@ -66,8 +68,34 @@ const INSERT_SQL = `WITH c AS (
 export class CallsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Writes the record and its outbox row atomically; false when the session was recorded before. */
+  /**
+   * Writes the record and its outbox row atomically; false when the session was recorded before (or
+   * its tenant no longer exists). A campaign, publisher, pool, buyer or target deleted while the call
+   * was up is recorded as null rather than losing the call.
+   */
   async insertFinal(record: NewCallRecord): Promise<boolean> {
+    try {
+      return await this.insert(record);
+    } catch (e) {
+      if ((e as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw e;
+    }
+    const orphan = {
+      ...record,
+      campaignId: null,
+      publisherId: null,
+      poolId: null,
+      buyerId: null,
+      targetId: null,
+    };
+    try {
+      return await this.insert(orphan);
+    } catch (e) {
+      if ((e as { code?: string }).code === FOREIGN_KEY_VIOLATION) return false;
+      throw e;
+    }
+  }
+
+  private async insert(record: NewCallRecord): Promise<boolean> {
     const params = COLUMNS.map(([key, , cast]) =>
       cast === 'jsonb' ? JSON.stringify(record[key]) : record[key],
     );

@@ -66,7 +66,7 @@ describe('toCdrRow', () => {
       auction_pings: 4,
       auction_bids: 3,
       winning_bid: '40.00',
-      runner_up_bid: '35.50',
+      runner_up_bid: '35.5',
       exported_at: '2026-05-19 10:02:00.000',
       version: Date.parse('2026-05-19T10:02:00.000Z'),
     });

@@ -64,7 +64,7 @@ export interface CallRecordRow {
   leg_ids?: string[];
 }
 
-/** One row of ClickHouse `cdr`, as inserted (JSONEachRow). */
+/** One row of ClickHouse `cdr`, as inserted. */
 export interface CdrRow {
   call_id: string;
   call_session_id: string;
@@ -164,6 +164,12 @@ function money(v: unknown): string | null {
 }
 
 const count = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? Math.min(v as number, 65_535) : 0);
+
+/** An amount from the auction summary: a plain decimal is kept as written, anything else is no amount. */
+function bid(v: unknown): string | null {
+  if ((typeof v !== 'string' && typeof v !== 'number') || !PLAIN_DECIMAL.test(String(v))) return null;
+  return String(v);
+}
 
 /**
  * Tags that have a column of their own (attribution, caller geography, the call's ids). The tags Map of
@@ -274,8 +280,8 @@ export function toCdrRow(r: CallRecordRow, exportedAt: number): CdrRow {
     sip_hangup_cause: r.sip_hangup_cause ?? '',
     auction_pings: count(auction.pings),
     auction_bids: count(auction.bids),
-    winning_bid: money(auction.winningBid),
-    runner_up_bid: money(auction.runnerUpBid),
+    winning_bid: bid(auction.winningBid),
+    runner_up_bid: bid(auction.runnerUpBid),
     exported_at: chTime(exportedAt),
     version: exportedAt,
   };

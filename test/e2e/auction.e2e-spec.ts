@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RunningApp } from '../../src/app.bootstrap';
 import { AuctionService } from '../../src/auction/auction.service';
+import { routingPlan } from '../../src/auction/auction-routing';
 import type { AuctionRequest, AuctionResult } from '../../src/auction/auction.types';
 import { BidLogExportService } from '../../src/auction/bid-log-export.service';
 import { TargetCapsRepository } from '../../src/calls/target-caps.repository';
@@ -301,6 +302,35 @@ describe('real-time auction (sandbox bidders over HTTP, real stores)', () => {
     const next = await auction.award(r, { from: award!.index + 1 });
     expect(next?.bid.targetId).toBe(m.t.plain.targetId);
     await auction.finish(next!, { connected: false, talkSeconds: 0 });
+    expect(await caps.live(m.t.accepts.targetId)).toBe(0);
+  });
+
+  it('gives the call flow candidates it can keep as JSON and claim later, confirmation included', async () => {
+    const m = await market({
+      bidders: [
+        { key: 'refuses', behaviour: { bid: '30', confirm: 'refuse' } },
+        { key: 'accepts', behaviour: { bid: '20', confirm: 'accept' }, target: { concurrencyCap: 1 } },
+      ],
+    });
+    const caller = uniqueNumber();
+    const plan = routingPlan(await auction.run(request(m, caller)));
+    // The call state machine keeps its plan in Redis as JSON; another instance may take the next step.
+    const stored = JSON.parse(JSON.stringify(plan)) as typeof plan;
+    expect(stored.candidates.map((c) => [keyOf(m, c.targetId), c.revenue])).toEqual([
+      ['refuses', '30.00'],
+      ['accepts', '20.00'],
+    ]);
+    const callId = stored.candidates[0].auction.ctx.callId;
+    expect(await auction.claimCandidate(stored.candidates[0], `${callId}:1`, Date.now())).toBe(
+      'confirm_refused',
+    );
+    expect(await auction.claimCandidate(stored.candidates[1], `${callId}:2`, Date.now())).toBe('ok');
+    const confirm = bidders.requests(m.t.accepts.bidder!).find((q) => q.kind === 'confirm')!;
+    expect(JSON.parse(confirm.body).caller).toBe(caller);
+    expect(await caps.live(m.t.accepts.targetId)).toBe(1);
+    // Its one slot is taken: the same bid cannot be claimed for another attempt until released.
+    expect(await auction.claimCandidate(stored.candidates[1], `${callId}:3`, Date.now())).toBe('concurrency');
+    await caps.release(m.t.accepts.targetId, `${callId}:2`, Date.now(), true);
     expect(await caps.live(m.t.accepts.targetId)).toBe(0);
   });
 

@@ -426,15 +426,16 @@ describe('reports', () => {
   });
 
   it('reads only the latest version of a CDR that was written twice', async () => {
+    // Until ClickHouse merges them, the stale copy of call 3 (revenue 999.00) sits next to the latest one.
     const ch = app.app.get(ClickHouseService);
-    const stored = await (
+    const raw = await (
       await ch.client.query({
         query: `SELECT count() AS n FROM ${ch.table('cdr')} WHERE tenant_id = {t:UUID}`,
         query_params: { t: tenantId },
         format: 'JSONEachRow',
       })
     ).json<{ n: string }>();
-    expect(Number(stored[0].n)).toBe(7);
+    expect([6, 7]).toContain(Number(raw[0].n));
     const r = await op.get(`/reports?metrics=calls,revenue&${RANGE}&tz=America/New_York`);
     expect(r.body.rows).toEqual([{ calls: 6, revenue: '120.50' }]);
   });

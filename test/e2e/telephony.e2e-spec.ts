@@ -4,7 +4,7 @@
 import type { RunningApp } from '../../src/app.bootstrap';
 import { TargetCapsRepository } from '../../src/calls/target-caps.repository';
 import type { SandboxCarrier } from '../../src/sandbox/carrier';
-import { startTestApp } from '../support/test-app';
+import { newTenant, startTestApp } from '../support/test-app';
 import {
   callerNumber,
   eventually,
@@ -125,6 +125,11 @@ describe('telephony: calls through the sandbox carrier', () => {
     expect((answers[0].requestBody as any).command_id).toMatch(/^[0-9a-f-]{36}$/);
     expect((answers[0].requestBody as any).client_state).toEqual(expect.any(String));
 
+    // Records are the tenant's own.
+    const stranger = await newTenant(app);
+    expect((await stranger.operator.get(`/calls/${record.id}`)).status).toBe(404);
+    expect((await stranger.operator.get('/calls')).body.total).toBe(0);
+
     // No longer live, and the target's concurrency slot was given back.
     const after = await s.operator.get('/calls/live');
     expect((after.body.items as any[]).some((c) => c.callSessionId === call.callSessionId)).toBe(false);
@@ -243,5 +248,34 @@ describe('telephony: calls through the sandbox carrier', () => {
     // Same buyer would be a routing duplicate too (default 24 h window): the repeat caller is not routed to it.
     expect(r2).toMatchObject({ duplicate: true, payout: '0.00', state: 'failed', reason: 'unrouted' });
     await sleep(0);
+  });
+
+  it('still records a call whose campaign was deleted while it was up', async () => {
+    const s = await setupCampaign(app);
+    carrier.setDestinationBehaviour(s.targets[0].destination, {
+      mode: 'answer',
+      answerAfterMs: 50,
+      talkMs: 1_500,
+    });
+    const call = carrier.placeInboundCall({ from: callerNumber(), to: s.numbers[0] });
+    await eventually(async () => {
+      const r = await s.operator.get('/calls/live');
+      return (r.body.items as any[]).some(
+        (c) => c.callSessionId === call.callSessionId && c.phase === 'connected',
+      )
+        ? true
+        : undefined;
+    });
+    expect((await s.operator.delete(`/campaigns/${s.campaign.id}`)).status).toBe(204);
+    await carrier.waitForCallEnd(call.callControlId, 10_000);
+    const record = await waitForRecord(s.operator, call.callSessionId);
+    expect(record).toMatchObject({
+      state: 'completed',
+      campaignId: null,
+      poolId: null,
+      targetId: null,
+      converted: true,
+    });
+    expect(record.revenue).toBe('40.00');
   });
 });

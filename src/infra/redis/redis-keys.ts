@@ -40,8 +40,6 @@ export const redisKeys = {
   callsDue: () => 'calls:due',
   /** Live calls of a tenant (session ids), for GET /calls/live. */
   callsLive: (tenantId: string) => `calls:live:${tenantId}`,
-  /** Webhook dedupe for events that belong to no call (numbers, unknown kinds). */
-  webhookSeen: (eventId: string) => `wh:seen:${eventId}`,
   /** A target's live calls: sorted set member = call:attempt, score = expiry (crash backstop). */
   targetLive: (targetId: string) => `{tgt:${targetId}}:live`,
   /** A target's cap counter: kind calls|conv|rev, period h|d|m|t, bucket e.g. 2026051923. */
@@ -55,8 +53,9 @@ export const redisKeys = {
   dupRouted: (campaignId: string, caller: string) => `dup:route:${campaignId}:${caller}`,
 
   // --- auction (src/auction) ---
-  /** A target's last bid for this caller (TTL = the target's cache window), on the target's slot. */
-  bidCache: (targetId: string, caller: string) => `{tgt:${targetId}}:bid:${caller}`,
+  /** A target's last answer to this caller in this campaign (TTL = its cache window), on the target's slot. */
+  bidCache: (targetId: string, campaignId: string, caller: string) =>
+    `{tgt:${targetId}}:bid:${campaignId}:${caller}`,
   /** bid_log rows waiting to be copied to ClickHouse (list of JSON rows). */
   bidLogQueue: () => 'auction:bidlog',
 };
