@@ -41,8 +41,7 @@ export class CdrOutboxRepository {
          ${CH_TIMES.map((t) => `to_char(c.${t} AT TIME ZONE 'UTC', '${CH_FORMAT}') AS ${t}`).join(', ')},
          c.ring_ms, c.talk_ms, c.total_ms, c.attempts, c.converted, c.conversion_seconds,
          c.revenue, c.payout, c.profit, c.hangup_cause, c.hangup_source, c.sip_hangup_cause, c.auction,
-         ARRAY(SELECT e.l->>'callControlId' FROM jsonb_array_elements(c.legs) WITH ORDINALITY AS e(l, n)
-               WHERE coalesce(e.l->>'callControlId', '') <> '' ORDER BY e.n) AS leg_ids, NULL AS legs,
+         jsonb_path_query_array(c.legs, '$[*] ? (@.callControlId.type() == "string" && @.callControlId != "").callControlId') AS leg_ids, NULL AS legs,
          CASE WHEN c.connected_at IS NULL THEN 0
               ELSE greatest(0, round(extract(epoch FROM c.connected_at - c.received_at) * 1000))::int
          END AS time_to_connect_ms

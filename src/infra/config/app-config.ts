@@ -152,7 +152,7 @@ const schema = z.object({
   DNI_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(100_000_000).default(120_000),
   CDR_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
   CDR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(10_000),
-  CDR_EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  CDR_EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
   CDR_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   CDR_STALE_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   CDR_EXPORT_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
