@@ -10,6 +10,7 @@ import {
   decodeClientState,
   encodeClientState,
   isPassive,
+  isUsed,
   livePhase,
   type LiveCall,
   newCall,
@@ -349,5 +350,28 @@ describe('call machine', () => {
     expect(isPassive(legB(1, 'call.hangup', T0, { hangupCause: 'user_busy' }))).toBe(false);
     expect(isPassive(legB(1, 'call.hangup', T0, { hangupCause: 'normal_clearing' }))).toBe(true);
     expect(isPassive(legA('call.speak.ended', T0))).toBe(false);
+  });
+
+  it('does not store events that repeat what the call learns anyway', () => {
+    expect(isUsed(legA('call.initiated', T0))).toBe(true);
+    expect(isUsed(legB(1, 'call.initiated', T0))).toBe(false);
+    expect(isUsed(legA('call.answered', T0, { clientState: encodeClientState({ l: 'A' }) }))).toBe(false);
+    expect(isUsed(legB(1, 'call.answered', T0))).toBe(true);
+    expect(isUsed(legB(1, 'call.hangup', T0))).toBe(true);
+    expect(isUsed(legA('call.bridged', T0))).toBe(false);
+    expect(isUsed(legA('call.speak.started', T0))).toBe(false);
+    // A B-leg start time still arrives with its hangup.
+    const c = newCall(SESSION, T0);
+    applyEvent(c, legA('call.initiated', T0), T0);
+    settle(c, T0);
+    applyEvent(
+      c,
+      legB(1, 'call.hangup', T0 + 9_000, {
+        startTime: new Date(T0 + 40).toISOString(),
+        hangupCause: 'user_busy',
+      }),
+      T0 + 9_000,
+    );
+    expect(c.attempts[0].leg.startedAt).toBe(T0 + 40);
   });
 });

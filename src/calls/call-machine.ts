@@ -480,6 +480,20 @@ export const USED_EVENTS: ReadonlySet<string> = new Set([
   'call.speak.ended',
 ]);
 
+/**
+ * Whether the state machine needs this event at all. Two kinds repeat what it learns anyway, so they are
+ * acknowledged without being stored: a buyer leg's call.initiated (its start time and id come again
+ * with its answer or hangup) and the caller leg's call.answered after our own answer command (the
+ * command's success time stands for it).
+ */
+export function isUsed(ev: CallEvent): boolean {
+  if (!USED_EVENTS.has(ev.type)) return false;
+  const leg = decodeClientState(ev.clientState)?.l;
+  if (ev.type === 'call.initiated') return leg !== 'B';
+  if (ev.type === 'call.answered') return leg !== 'A';
+  return true;
+}
+
 // ---- views --------------------------------------------------------------------------------------------
 
 export function livePhase(c: LiveCall): LivePhase | FinalState {

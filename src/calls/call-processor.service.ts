@@ -20,7 +20,7 @@ import {
   type Action,
   applyEvent,
   isPassive,
-  USED_EVENTS,
+  isUsed,
   type Attempt,
   commandId,
   encodeClientState,
@@ -120,7 +120,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
   // ---- intake ---------------------------------------------------------------------------------------
 
   async accept(event: CallEvent): Promise<IngressOutcome> {
-    if (!USED_EVENTS.has(event.type)) return 'ignored';
+    if (!isUsed(event)) return 'ignored';
     const sessionId = event.sessionId!;
     const ttl = this.config.calls.lockTtlMs;
     // Passive events (facts nobody waits for) are applied by the call's next drain.

@@ -99,7 +99,7 @@ export function summarize(c: LiveCall, now: number): CallSummary {
       destination: c.to ?? null,
       outcome: null,
       startedAt: iso(c.a.startedAt),
-      answeredAt: iso(c.a.answeredAt),
+      answeredAt: iso(c.a.answeredAt ?? (c.answer.s === 'ok' ? c.answer.at : undefined)),
       endedAt: iso(c.a.endedAt),
       hangupCause: c.a.hangupCause ?? null,
       hangupSource: c.a.hangupSource ?? null,
