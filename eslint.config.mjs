@@ -14,6 +14,8 @@ export default tseslint.config(
       'coverage/**',
       '**/*.js',
       '**/*.mjs',
+      // The example buyer endpoint is plain JavaScript (run with node alone, copied by buyers): linted.
+      '!examples/**/*.mjs',
     ],
   },
   js.configs.recommended,
@@ -35,6 +37,13 @@ export default tseslint.config(
   {
     files: ['src/infra/config/**/*.ts', 'test/**/*.ts', 'src/cli/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['examples/**/*.mjs'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly' },
+    },
   },
   {
     files: ['dni-snippet/**/*.ts'],
