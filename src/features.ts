@@ -33,7 +33,7 @@ export function featureModules(config: AppConfig): (Type | DynamicModule)[] {
     telephony,
     auction,
     ProvisioningModule.register({ telephony, api, worker }),
-    ...(api ? [CallsModule.register({ dni, telephony }), ...apiModules] : []),
+    ...(api ? [CallsModule.register({ dni, telephony, auction }), ...apiModules] : []),
     pixels,
     ...(worker ? [CdrModule.register({ pixels }), ...workerModules] : []),
   ];

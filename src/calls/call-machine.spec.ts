@@ -80,6 +80,7 @@ const routeSetup = (over: Partial<CallSetup> = {}): CallSetup => ({
   dupRoutingWindowS: 0,
   unroutedAction: 'message',
   unroutedMessage: 'Sorry.',
+  holdMessage: '',
   payout: { type: 'fixed', amount: '10' },
   ...over,
 });

@@ -49,6 +49,15 @@ export interface Candidate {
   caps: TargetCaps;
 }
 
+/** What the call keeps of its auction: enough for the record's summary. */
+export interface RoutingAuction {
+  auctionId: string;
+  /** Ping/post buyers asked (cached answers included). */
+  pings: number;
+  /** The valid bids' amounts, best first (static targets' fixed revenue included). */
+  bids: string[];
+}
+
 export type AttemptOutcome =
   'connected' | 'busy' | 'no_answer' | 'rejected' | 'cancelled' | 'failed' | 'not_sent' | 'lost';
 
@@ -94,6 +103,8 @@ export interface CallSetup {
   dupRoutingWindowS: number;
   unroutedAction: 'reject' | 'message';
   unroutedMessage: string;
+  /** Spoken while the auction runs ('' = none). */
+  holdMessage: string;
   payout: PayoutRule | null;
 }
 
@@ -119,6 +130,8 @@ export interface LiveCall {
     candidates: Candidate[];
     next: number;
     skipped: Array<{ targetId: string; reason: string }>;
+    /** The auction that produced the candidates, when one ran. */
+    auction?: RoutingAuction;
   };
   attempts: Attempt[];
   /** Why we ended the call ourselves (unrouted, carrier_error, …); the record's reason for failures. */
@@ -192,7 +205,8 @@ export function callIdFor(sessionId: string): string {
   return nameUuid(`callbid:call:${sessionId}`);
 }
 
-export type LegMarker = { l: 'A' } | { l: 'B'; n: number };
+/** Whose leg an event is about; `h` marks the hold message played on leg A while the buyers bid. */
+export type LegMarker = { l: 'A'; h?: 1 } | { l: 'B'; n: number };
 
 export function encodeClientState(marker: LegMarker): string {
   return Buffer.from(JSON.stringify(marker)).toString('base64');
@@ -204,12 +218,17 @@ export function decodeClientState(value: string | undefined): LegMarker | undefi
     const m = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as unknown;
     if (typeof m !== 'object' || m === null) return undefined;
     const o = m as { l?: unknown; n?: unknown };
-    if (o.l === 'A') return { l: 'A' };
+    if (o.l === 'A') return (o as { h?: unknown }).h === 1 ? { l: 'A', h: 1 } : { l: 'A' };
     if (o.l === 'B' && typeof o.n === 'number' && Number.isInteger(o.n) && o.n > 0) return { l: 'B', n: o.n };
   } catch {
     /* not ours */
   }
   return undefined;
+}
+
+function isHoldMarker(clientState: string | undefined): boolean {
+  const m = decodeClientState(clientState);
+  return m?.l === 'A' && m.h === 1;
 }
 
 const todo = (): Step => ({ s: 'todo', tries: 0 });
@@ -282,7 +301,8 @@ export function applyEvent(c: LiveCall, ev: CallEvent, now: number): ApplyResult
       }
       return 'applied';
     case 'call.speak.ended':
-      if (isA) c.speakEndedAt ??= at;
+      // The end of the hold message is not the end of the message spoken before hanging up.
+      if (isA && !isHoldMarker(ev.clientState)) c.speakEndedAt ??= at;
       return 'applied';
     default:
       return 'ignored';
@@ -462,7 +482,7 @@ export function isPassive(ev: CallEvent): boolean {
       // A buyer who hangs up after talking: the caller's leg ends right after, and that wakes the call.
       return leg === 'B' && ANSWERED_CAUSES.has(ev.hangupCause ?? '');
     case 'call.speak.ended':
-      return false;
+      return isHoldMarker(ev.clientState);
     case 'call.initiated':
       return leg === 'B';
     case 'call.answered':

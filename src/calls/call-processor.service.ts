@@ -25,18 +25,19 @@ import {
   commandId,
   encodeClientState,
   type LiveCall,
+  type CallSetup,
   type LegMarker,
   newCall,
   nextAction,
   type Step,
   TIMING,
 } from './call-machine';
-import { summarize } from './call-summary';
+import { auctionSummary, summarize } from './call-summary';
 import { CallSetupService } from './call-setup.service';
 import { CallsRepository, type NewCallRecord } from './calls.repository';
 import { DuplicatesRepository } from './duplicates.repository';
 import { LiveCallRepository } from './live-call.repository';
-import { CONNECTED_SLOT_MS, RoutingService } from './routing.service';
+import { CONNECTED_SLOT_MS, type RoutingRequest, RoutingService } from './routing.service';
 import { TargetCapsRepository } from './target-caps.repository';
 
 /** Events applied per lock hold; more wait for the next round. */
@@ -303,8 +304,16 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
           this.answerLatency.observe((Date.now() - call.rxAt) / 1000);
         }
         // Attribution and tagging run while the answer is on its way; routing needs them next.
+        // So do the auction's reads (campaign, targets, caps, cached bids), once the tags are known.
         const setup = call.setup!;
-        const enriching = setup.enriched ? undefined : this.setupService.enrich(input(), setup);
+        const routed = setup.disposition.kind === 'route';
+        const enriching = setup.enriched
+          ? undefined
+          : this.setupService.enrich(input(), setup).then((e) => {
+              if (routed) this.prepareRouting(call, { ...setup, ...e });
+              return e;
+            });
+        if (!enriching && routed) this.prepareRouting(call, setup);
         await this.send(call, ctx, call.answer, () => this.control.answer(a, opts('answer')));
         if (enriching) Object.assign(setup, await enriching);
         return;
@@ -319,16 +328,17 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         return this.send(call, ctx, call.hangup, () => this.control.hangup(a, opts('hangup')));
       case 'route': {
         const s = call.setup!;
-        const plan = await this.routing.candidates({
-          callId: call.id,
-          tenantId: s.tenantId!,
-          campaignId: s.campaignId!,
-          caller: call.from!,
-          tags: s.tags,
-          at: new Date(),
-          dupRoutingWindowS: s.dupRoutingWindowS,
-        });
-        call.routing = { startedAt: Date.now(), candidates: plan.candidates, next: 0, skipped: plan.skipped };
+        const startedAt = Date.now();
+        // The hold message plays while the buyers bid; the transfer that follows cuts it short.
+        if (s.holdMessage) this.holdMessage(call, s.holdMessage);
+        const plan = await this.routing.candidates(this.routingRequest(call, s));
+        call.routing = {
+          startedAt,
+          candidates: plan.candidates,
+          next: 0,
+          skipped: plan.skipped,
+          ...(plan.auction ? { auction: plan.auction } : {}),
+        };
         return;
       }
       case 'transfer': {
@@ -396,6 +406,40 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
       case 'finalize':
         return this.finalize(call);
     }
+  }
+
+  private routingRequest(call: LiveCall, s: CallSetup): RoutingRequest {
+    return {
+      callId: call.id,
+      tenantId: s.tenantId!,
+      campaignId: s.campaignId!,
+      caller: call.from!,
+      tags: s.tags,
+      at: new Date(),
+      dupRoutingWindowS: s.dupRoutingWindowS,
+    };
+  }
+
+  private prepareRouting(call: LiveCall, s: CallSetup): void {
+    try {
+      this.routing.prepare(this.routingRequest(call, s));
+    } catch (e) {
+      this.logger.warn({ err: e, callId: call.id }, 'routing prepare failed');
+    }
+  }
+
+  /** Best effort: a hold message that fails to play changes nothing else about the call. */
+  private holdMessage(call: LiveCall, text: string): void {
+    const cmd = this.control.speak(call.a.ccid!, text, {
+      commandId: commandId(call.sessionId, 'hold'),
+      clientState: encodeClientState({ l: 'A', h: 1 }),
+    });
+    cmd.then(
+      (r) => {
+        if (!r.ok) this.logger.warn({ callId: call.id, error: r.message }, 'hold message not played');
+      },
+      (e: unknown) => this.logger.warn({ err: e, callId: call.id }, 'hold message not played'),
+    );
   }
 
   /**
@@ -498,6 +542,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         hangupSource: call.a.hangupSource ?? null,
         sipHangupCause: call.a.sipHangupCause ?? null,
         legs: s.legs,
+        auction: auctionSummary(call),
       };
       counted = await this.records.insertFinal(record);
       await Promise.all([

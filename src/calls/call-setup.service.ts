@@ -105,6 +105,7 @@ export class CallSetupService {
       dupRoutingWindowS: 0,
       unroutedAction: 'reject',
       unroutedMessage: '',
+      holdMessage: '',
       payout: null,
     };
   }
@@ -155,6 +156,7 @@ export class CallSetupService {
       dupRoutingWindowS: campaign.dupRoutingWindowS,
       unroutedAction: campaign.unroutedAction,
       unroutedMessage: campaign.unroutedMessage,
+      holdMessage: campaign.holdMessage,
       payout: null,
     };
   }

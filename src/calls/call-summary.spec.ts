@@ -1,6 +1,6 @@
 import { formatMoney } from '../common/money';
 import { type Attempt, type CallSetup, newCall, type LiveCall } from './call-machine';
-import { summarize } from './call-summary';
+import { auctionSummary, summarize } from './call-summary';
 
 const T0 = Date.parse('2026-05-19T23:30:15Z');
 
@@ -19,6 +19,7 @@ function setup(over: Partial<CallSetup> = {}): CallSetup {
     dupRoutingWindowS: 0,
     unroutedAction: 'message',
     unroutedMessage: '',
+    holdMessage: '',
     payout: { type: 'percent', percent: '25', min: '5', max: '50' },
     ...over,
   };
@@ -182,5 +183,61 @@ describe('summarize', () => {
       T0,
     );
     expect(carrier).toMatchObject({ state: 'failed', reason: 'carrier_error' });
+  });
+});
+
+describe('auctionSummary', () => {
+  const bid = (rank: number, revenue: string) => ({
+    auction: { ctx: {}, bid: { rank, revenue } },
+  });
+  const withAuction = (c: LiveCall, bids: string[]) => {
+    c.routing = {
+      startedAt: T0,
+      candidates: [],
+      next: 0,
+      skipped: [],
+      auction: { auctionId: 'a', pings: 4, bids },
+    };
+  };
+  const answered = { startedAt: T0 + 200, answeredAt: T0 + 5_000, endedAt: T0 + 200_000 };
+
+  it('is null when no auction ran', () => {
+    expect(auctionSummary(call(() => undefined))).toBeNull();
+  });
+
+  it('names the bid that took the call and the best bid after it', () => {
+    const c = call((x) => {
+      withAuction(x, ['60.00', '35.00', '15.00']);
+      x.attempts = [
+        {
+          ...attempt(
+            1,
+            { ...answered, answeredAt: undefined, hangupCause: 'user_busy' },
+            bid(1, '60.00') as never,
+          ),
+          outcome: 'busy',
+        },
+        { ...attempt(2, answered, bid(2, '35.00') as never), outcome: 'connected' },
+      ];
+    });
+    expect(auctionSummary(c)).toEqual({ pings: 4, bids: 3, winningBid: '35.00', runnerUpBid: '60.00' });
+  });
+
+  it('takes the top two bids when the winner connected, or when nobody did', () => {
+    const won = call((x) => {
+      withAuction(x, ['60.00', '35.00']);
+      x.attempts = [{ ...attempt(1, answered, bid(1, '60.00') as never), outcome: 'connected' }];
+    });
+    expect(auctionSummary(won)).toMatchObject({ winningBid: '60.00', runnerUpBid: '35.00' });
+    const lost = call((x) => withAuction(x, ['60.00']));
+    expect(auctionSummary(lost)).toMatchObject({ bids: 1, winningBid: '60.00', runnerUpBid: null });
+  });
+
+  it('reports a static fallback by its fixed revenue', () => {
+    const c = call((x) => {
+      withAuction(x, []);
+      x.attempts = [{ ...attempt(1, answered, { revenue: '5.0000' }), outcome: 'connected' }];
+    });
+    expect(auctionSummary(c)).toEqual({ pings: 4, bids: 0, winningBid: '5.00', runnerUpBid: null });
   });
 });

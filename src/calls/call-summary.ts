@@ -1,6 +1,8 @@
 // The final record of a call from its live state: final state, durations, conversion and money.
 // Pure, so the rules are unit-tested without a carrier.
-import { type Money, parseMoney } from '../common/money';
+import { isAuctionCandidate } from '../auction/auction-routing';
+import type { AuctionSummary } from '../cdr/cdr-row';
+import { formatMoney, type Money, parseMoney } from '../common/money';
 import { computePayout } from '../publishers/payout';
 import { type Attempt, connectedAttempt, derive, type FinalState, type LiveCall } from './call-machine';
 
@@ -141,5 +143,35 @@ export function summarize(c: LiveCall, now: number): CallSummary {
     payout,
     profit: revenue - payout,
     legs,
+  };
+}
+
+/**
+ * The auction summary of the record: pings and valid bids, the bid that took the call (the best bid when
+ * none connected; a static fallback's fixed revenue when that took it) and the best bid after it.
+ */
+export function auctionSummary(c: LiveCall): AuctionSummary | null {
+  const a = c.routing?.auction;
+  if (!a) return null;
+  const connected = connectedAttempt(c);
+  const rank = connected && isAuctionCandidate(connected.target) ? connected.target.auction.bid.rank : 0;
+  let winningBid: string | null;
+  let runnerUpBid: string | null;
+  if (rank > 0) {
+    winningBid = a.bids[rank - 1] ?? connected!.target.revenue;
+    runnerUpBid = (rank === 1 ? a.bids[1] : a.bids[0]) ?? null;
+  } else if (connected) {
+    winningBid = connected.target.revenue;
+    runnerUpBid = a.bids[0] ?? null;
+  } else {
+    winningBid = a.bids[0] ?? null;
+    runnerUpBid = a.bids[1] ?? null;
+  }
+  const money = (v: string | null) => (v === null ? null : formatMoney(parseMoney(v)));
+  return {
+    pings: a.pings,
+    bids: a.bids.length,
+    winningBid: money(winningBid),
+    runnerUpBid: money(runnerUpBid),
   };
 }

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { AuctionSummary } from '../cdr/cdr-row';
 import type { LegRecord } from './call-summary';
 
 /** The final record of a call, written once on its last hangup (with its cdr_outbox row). */
@@ -42,5 +43,7 @@ export class CallEntity {
   @Column('text', { name: 'hangup_source', nullable: true }) hangupSource!: string | null;
   @Column('text', { name: 'sip_hangup_cause', nullable: true }) sipHangupCause!: string | null;
   @Column('jsonb') legs!: LegRecord[];
+  /** The auction that sold the call (pings, bids, winning and runner-up bid); null when none ran. */
+  @Column('jsonb', { nullable: true }) auction!: AuctionSummary | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

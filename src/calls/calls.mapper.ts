@@ -44,6 +44,7 @@ export const toCallDto = (c: CallEntity): CallResponseDto => ({
   hangupSource: c.hangupSource,
   sipHangupCause: c.sipHangupCause,
   legs: c.legs.map(({ callControlId: _ccid, ...leg }) => leg),
+  auction: c.auction,
 });
 
 export function toLiveCallDto(c: LiveCall): LiveCallResponseDto {

@@ -1,5 +1,6 @@
-// Calls: the state machine that drives each call (attribution, tagging, rules, routing, finalize), the
-// sweeper that runs its timers and takes over calls of dead instances, and the calls API.
+// Calls: the state machine that drives each call (attribution, tagging, rules, routing through the
+// real-time auction, finalize), the sweeper that runs its timers and takes over calls of dead
+// instances, and the calls API.
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CampaignsModule } from '../campaigns/campaigns.module';
@@ -22,8 +23,15 @@ import { TargetCapsRepository } from './target-caps.repository';
 
 @Module({})
 export class CallsModule {
-  /** `dni` and `telephony` are the app's single instances of those dynamic modules (features.ts). */
-  static register(deps: { dni: DynamicModule; telephony: DynamicModule }): DynamicModule {
+  /**
+   * `dni`, `telephony` and `auction` are the app's single instances of those dynamic modules
+   * (features.ts). Without `auction`, calls route to the campaign's static targets only.
+   */
+  static register(deps: {
+    dni: DynamicModule;
+    telephony: DynamicModule;
+    auction?: DynamicModule;
+  }): DynamicModule {
     return {
       module: CallsModule,
       imports: [
@@ -33,6 +41,7 @@ export class CallsModule {
         NumbersModule,
         deps.dni,
         deps.telephony,
+        ...(deps.auction ? [deps.auction] : []),
       ],
       controllers: [CallsController],
       providers: [

@@ -52,6 +52,7 @@ const COLUMNS: Array<[keyof NewCallRecord, string, string?]> = [
   ['hangupSource', 'hangup_source'],
   ['sipHangupCause', 'sip_hangup_cause'],
   ['legs', 'legs', 'jsonb'],
+  ['auction', 'auction', 'jsonb'],
 ];
 
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -97,7 +98,7 @@ export class CallsRepository {
 
   private async insert(record: NewCallRecord): Promise<boolean> {
     const params = COLUMNS.map(([key, , cast]) =>
-      cast === 'jsonb' ? JSON.stringify(record[key]) : record[key],
+      cast === 'jsonb' && record[key] !== null ? JSON.stringify(record[key]) : record[key],
     );
     // Straight to the driver's pool: one statement per finished call, on the call path.
     const pool = (this.db.driver as PostgresDriver).master as Pool;

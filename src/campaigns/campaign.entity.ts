@@ -24,6 +24,7 @@ export class CampaignEntity {
   @Column('jsonb', { name: 'param_tags' }) paramTags!: Record<string, string>;
   @Column('text', { name: 'unrouted_action' }) unroutedAction!: 'reject' | 'message';
   @Column('text', { name: 'unrouted_message' }) unroutedMessage!: string;
+  @Column('text', { name: 'hold_message' }) holdMessage!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

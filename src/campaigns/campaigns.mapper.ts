@@ -19,6 +19,7 @@ export const toCampaignDto = (c: CampaignEntity): CampaignResponseDto => ({
   paramTags: c.paramTags,
   unroutedAction: c.unroutedAction,
   unroutedMessage: c.unroutedMessage,
+  holdMessage: c.holdMessage,
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
 });

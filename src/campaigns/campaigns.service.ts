@@ -26,6 +26,7 @@ export const CAMPAIGN_DEFAULTS = {
   paramTags: {} as Record<string, string>,
   unroutedAction: 'message' as const,
   unroutedMessage: 'Sorry, no one is available to take your call right now. Please try again later.',
+  holdMessage: '',
 };
 
 @Injectable()

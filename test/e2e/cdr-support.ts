@@ -49,6 +49,7 @@ export function record(tenantId: string, over: Partial<NewCallRecord> & { receiv
     hangupSource: 'caller',
     sipHangupCause: null,
     legs: [],
+    auction: null,
     ...over,
     connectedAt: connected,
   };

@@ -24,6 +24,13 @@ export class CallLegDto {
   @ApiProperty({ nullable: true, type: String }) sipHangupCause!: string | null;
 }
 
+export class CallAuctionDto {
+  @ApiProperty({ description: 'Ping/post buyers asked (cached answers included)' }) pings!: number;
+  @ApiProperty({ description: 'Valid bids, static targets included' }) bids!: number;
+  @ApiProperty({ nullable: true, type: String, example: '42.00' }) winningBid!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: '35.50' }) runnerUpBid!: string | null;
+}
+
 export class CallResponseDto {
   @ApiProperty() id!: string;
   @ApiProperty() callSessionId!: string;
@@ -62,6 +69,8 @@ export class CallResponseDto {
   @ApiProperty({ nullable: true, type: String }) hangupSource!: string | null;
   @ApiProperty({ nullable: true, type: String }) sipHangupCause!: string | null;
   @ApiProperty({ type: [CallLegDto] }) legs!: CallLegDto[];
+  @ApiProperty({ nullable: true, type: () => CallAuctionDto, description: 'The auction that sold the call' })
+  auction!: CallAuctionDto | null;
 }
 
 export class LiveCallResponseDto {

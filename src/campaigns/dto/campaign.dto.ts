@@ -97,6 +97,16 @@ export class CreateCampaignDto {
   @MaxLength(500)
   @Matches(/^[^<>]*$/, { message: 'unroutedMessage must be plain text' })
   unroutedMessage?: string;
+  @ApiPropertyOptional({
+    description: 'Spoken to the caller while the buyers bid (empty: silence)',
+    example: 'Please hold while we connect you.',
+    default: '',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  @Matches(/^[^<>]*$/, { message: 'holdMessage must be plain text' })
+  holdMessage?: string;
 }
 
 export class UpdateCampaignDto extends PartialType(CreateCampaignDto) {}
@@ -118,6 +128,7 @@ export class CampaignResponseDto {
   @ApiProperty() paramTags!: Record<string, string>;
   @ApiProperty() unroutedAction!: string;
   @ApiProperty() unroutedMessage!: string;
+  @ApiProperty() holdMessage!: string;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }
