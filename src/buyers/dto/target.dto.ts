@@ -48,12 +48,11 @@ import {
   type PingMethod,
 } from '../ping-spec';
 import { TARGET_KINDS, type TargetKind } from '../target.entity';
+import { IsDestination, IsMoneyString } from '../../common/validators';
 import {
   IsContentType,
-  IsDestination,
   IsHeaderMap,
   IsJsonPath,
-  IsMoneyString,
   IsRequestUrl,
   IsSafeRegex,
   OptionalNotNull,
@@ -75,19 +74,19 @@ export class CountCapsDto {
 export class MoneyCapsDto {
   @ApiPropertyOptional({ example: '500.00' })
   @OptionalNotNull()
-  @IsMoneyString('0', MONEY_CAP_MAX)
+  @IsMoneyString({ min: '0', max: MONEY_CAP_MAX })
   hour?: string;
   @ApiPropertyOptional({ example: '500.00' })
   @OptionalNotNull()
-  @IsMoneyString('0', MONEY_CAP_MAX)
+  @IsMoneyString({ min: '0', max: MONEY_CAP_MAX })
   day?: string;
   @ApiPropertyOptional({ example: '500.00' })
   @OptionalNotNull()
-  @IsMoneyString('0', MONEY_CAP_MAX)
+  @IsMoneyString({ min: '0', max: MONEY_CAP_MAX })
   month?: string;
   @ApiPropertyOptional({ example: '500.00' })
   @OptionalNotNull()
-  @IsMoneyString('0', MONEY_CAP_MAX)
+  @IsMoneyString({ min: '0', max: MONEY_CAP_MAX })
   total?: string;
 }
 
@@ -367,7 +366,7 @@ export class CreateTargetDto {
     description: `Decimal string 0–${REVENUE_MAX}. Static: revenue per converted call (required). Ping/post: the fixed bid when parse.bid is absent`,
   })
   @IsOptional()
-  @IsMoneyString('0', REVENUE_MAX)
+  @IsMoneyString({ min: '0', max: REVENUE_MAX })
   revenue?: string | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 1, description: '1 is tried first' })
