@@ -10,7 +10,7 @@
 // measured in the same run) and `goals: { metric: '>=200' | '<=20' | '=0' | '<5' | '>0.4' }`.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -199,8 +199,11 @@ function printTable(rows) {
 
 function machine() {
   let commit;
+  let dirty;
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const git = (...a) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+    commit = git('rev-parse', '--short', 'HEAD');
+    dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
   } catch {
     commit = undefined;
   }
@@ -211,6 +214,9 @@ function machine() {
     node: process.version,
     os: `${platform()} ${release()} ${arch()}`,
     commit,
+    dirty,
+    // Other work on the machine when the run started: the figures of a busy machine are not comparable.
+    loadAvg1m: Math.round(loadavg()[0] * 100) / 100,
   };
 }
 
@@ -227,7 +233,8 @@ function readmeBlock(latest, rows) {
     '<!-- Written by `npm run bench -- --readme` (test/bench/run.mjs); edits here are overwritten. -->',
     '',
     `Measured ${dates.join(' to ')} on ${m.cpu} (${m.cores} cores), ${m.memGb} GB memory, Node ${m.node}, ` +
-      `${m.os}${m.commit ? `, commit ${m.commit}` : ''}. Goals met: ${s.met} of ${s.total}.`,
+      `${m.os}${m.commit ? `, commit ${m.commit}${m.dirty ? ' with uncommitted changes' : ''}` : ''}` +
+      `${m.loadAvg1m !== undefined ? `, load average ${m.loadAvg1m} at the start` : ''}. Goals met: ${s.met} of ${s.total}.`,
     '',
     '| bench | figure | value | baseline | vs baseline | goal | |',
     '| --- | --- | ---: | ---: | ---: | --- | --- |',
