@@ -270,6 +270,11 @@ describe('dashboards in a browser', () => {
     const text = (await page.textContent('main'))!;
     expect(text).toContain('Acme call center');
     expect(text).not.toContain('Payout');
+    // Every call was sold in the auction: the buyer's fixed-revenue target took part in each one and
+    // won each one, and its bid log lists them.
+    const summary = (await page.textContent('#bid-summary'))!.replace(/\s+/g, ' ');
+    expect(summary).toMatch(/wins 6\b/);
+    expect(summary).toMatch(/won bids 240\b/);
     await page.screenshot({ path: join(artifacts, 'dashboard-buyer.png'), fullPage: true });
     await page.click('#logout');
     await page.waitForURL(/\/login/);
