@@ -257,8 +257,6 @@ export class DemoTraffic {
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private readonly visits = new Set<Promise<void>>();
   private readonly callTimes: number[] = [];
-  private readonly placed = new Set<string>();
-  private forgetEnded: (() => void) | undefined;
   private running = false;
 
   constructor(
@@ -276,7 +274,6 @@ export class DemoTraffic {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.forgetEnded = this.deps.carrier.on('call.ended', (ended) => this.placed.delete(ended.callControlId));
     this.scheduleArrival();
     this.scheduleLines();
   }
@@ -287,31 +284,18 @@ export class DemoTraffic {
     return this.callTimes.length / (windowMs / 1000);
   }
 
-  /** Calls this traffic placed that the carrier still has up. */
-  activeCalls(): string[] {
-    return [...this.placed].filter((id) => this.deps.carrier.getCall(id)?.isAlive);
-  }
-
   /**
    * Stops new visitors and cuts every pending wait short (those visitors leave at once), then waits
-   * for requests in flight. Calls already placed go on until `hangUpAll`.
+   * for requests in flight. Calls already placed go on (the demo's stop hangs them up).
    */
   async stop(): Promise<void> {
     this.running = false;
-    this.forgetEnded?.();
     for (const [timer, wake] of this.timers) {
       clearTimeout(timer);
       wake();
     }
     this.timers.clear();
     await Promise.allSettled([...this.visits]);
-  }
-
-  /** Every caller still on the line hangs up (for a clean stop). */
-  hangUpAll(): number {
-    const ids = this.activeCalls();
-    for (const id of ids) this.deps.carrier.farEndHangup(id);
-    return ids.length;
   }
 
   // ---- scheduling ----------------------------------------------------------------------------------
@@ -407,13 +391,12 @@ export class DemoTraffic {
     const long = this.random() < o.talkS.longShare;
     const talkS = between(this.random, long ? o.talkS.long : o.talkS.short);
     const impatient = this.random() < o.impatientShare;
-    const call = this.deps.carrier.placeInboundCall({
+    this.deps.carrier.placeInboundCall({
       from: drawCaller(this.random),
       to: number,
       callerHangupAfterMs: Math.round((o.setupS + talkS) * 1000),
       ...(impatient ? { abandonIfNotBridgedWithinMs: Math.round(o.abandonAfterS * 1000) } : {}),
     });
-    this.placed.add(call.callControlId);
     this.counters.calls++;
     this.callTimes.push(Date.now());
     await this.wait(between(this.random, o.afterCallS) * 1000);

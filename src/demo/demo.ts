@@ -25,8 +25,12 @@ export interface DemoRun {
   traffic: DemoTraffic | null;
   /** The landing page as a visitor from Alpha Media's Google ad. */
   landingUrl: string;
-  /** Stops the visitors, hangs up calls still going, waits briefly for their records, closes the rest. */
-  stop(): Promise<void>;
+  /**
+   * Stops the visitors, hangs up the calls still going and waits (up to 8 s) for their final records,
+   * then closes the landing page and the bidders. Says how many calls it hung up and how many the
+   * service still counted as live when it gave up waiting.
+   */
+  stop(): Promise<{ hungUp: number; stillLive: number }>;
 }
 
 export interface StartDemoOptions {
@@ -119,7 +123,7 @@ export async function startDemo(app: RunningApp, o: StartDemoOptions): Promise<D
         : null;
     traffic?.start();
     const openSite = site;
-    let stopped: Promise<void> | undefined;
+    let stopped: Promise<{ hungUp: number; stillLive: number }> | undefined;
     return {
       setup,
       bidders,
@@ -129,17 +133,24 @@ export async function startDemo(app: RunningApp, o: StartDemoOptions): Promise<D
       stop: () =>
         (stopped ??= (async () => {
           await traffic?.stop();
-          if (traffic && traffic.hangUpAll() > 0) {
+          // Every sandbox caller hangs up: the visitors' and anyone dialling from the landing page.
+          const callers = carrier.calls({ state: 'active' }).filter((c) => c.origin === 'inbound');
+          for (const c of callers) carrier.farEndHangup(c.callControlId);
+          const hungUp = callers.length;
+          let stillLive = 0;
+          if (hungUp > 0) {
             // Let the hangups reach the service so the calls end with final records, not mid-flight.
-            const until = Date.now() + 5000;
-            while (Date.now() < until) {
+            const until = Date.now() + 8000;
+            for (;;) {
               const live = await setup.operator.get<{ total: number }>('/calls/live').catch(() => null);
-              if (!live || live.total === 0) break;
+              stillLive = live?.total ?? 0;
+              if (!live || stillLive === 0 || Date.now() > until) break;
               await new Promise((r) => setTimeout(r, 100));
             }
           }
           await openSite.stop();
           await bidders.stop();
+          return { hungUp, stillLive };
         })()),
     };
   } catch (e) {

@@ -48,7 +48,12 @@ async function main(): Promise<void> {
       try {
         await parts.line?.stop();
         process.stdout.write(`${why}: stopping the visitors, hanging up, shutting down …\n`);
-        await parts.run?.stop();
+        const ended = await parts.run?.stop();
+        if (ended?.hungUp) {
+          process.stdout.write(
+            `hung up ${ended.hungUp} calls; ${ended.stillLive ? `${ended.stillLive} still live (the next start finishes them)` : 'all have final records'}\n`,
+          );
+        }
         await app.close();
         process.exit(0);
       } catch (e) {
