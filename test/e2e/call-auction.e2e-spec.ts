@@ -59,6 +59,21 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
     return { key, name, targetId: t.body.id, destination: b.destination };
   }
 
+  /** Places a call to the campaign's first number and waits for its final record; `api` logged its commands. */
+  async function call(s: Setup) {
+    const api = recordApi(carrier);
+    const placed = carrier.placeInboundCall({ from: callerNumber(), to: s.numbers[0] });
+    try {
+      await carrier.waitForCallEnd(placed.callControlId, 15_000);
+      const record = await waitForRecord(s.operator, placed.callSessionId);
+      const commands = (action: string) => api.commands(placed.callControlId, action);
+      const sentTo = () => commands('transfer').map((e) => (e.requestBody as any).to as string);
+      return { record, api, commands, sentTo };
+    } finally {
+      api.stop();
+    }
+  }
+
   async function bidLog(callId: string): Promise<Array<Record<string, unknown>>> {
     await app.app.get(AuctionService).settled();
     await app.app.get(BidLogExportService).flush();
@@ -78,11 +93,7 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
     const high = await addBidder(s, 'high', { bid: '45', latencyMs: 40 });
     const mid = await addBidder(s, 'mid', { bid: '30' });
     const none = await addBidder(s, 'none', { mode: 'no_bid' });
-    const api = recordApi(carrier);
-    const call = carrier.placeInboundCall({ from: callerNumber(), to: s.numbers[0] });
-    await carrier.waitForCallEnd(call.callControlId, 15_000);
-    const record = await waitForRecord(s.operator, call.callSessionId);
-    api.stop();
+    const { record, sentTo } = await call(s);
     expect(record).toMatchObject({
       state: 'completed',
       targetId: high.targetId,
@@ -92,7 +103,7 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
       revenue: '45.00',
       auction: { pings: 4, bids: 3, winningBid: '45.00', runnerUpBid: '30.00' },
     });
-    const transfers = api.commands(call.callControlId, 'transfer').map((e) => (e.requestBody as any).to);
+    const transfers = sentTo();
     expect(transfers).toEqual([high.destination]);
     for (const b of [low, high, mid, none]) expect(bidders.stats(b.name)!.pings).toBe(1);
     // The ping carries the call's tags; the caller number is masked by default.
@@ -115,11 +126,7 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
     const next = await addBidder(s, 'next', { bid: '35' });
     await addBidder(s, 'last', { bid: '15' });
     carrier.setDestinationBehaviour(top.destination, { mode: 'busy', answerAfterMs: 100 });
-    const api = recordApi(carrier);
-    const call = carrier.placeInboundCall({ from: callerNumber(), to: s.numbers[0] });
-    await carrier.waitForCallEnd(call.callControlId, 15_000);
-    const record = await waitForRecord(s.operator, call.callSessionId);
-    api.stop();
+    const { record, sentTo } = await call(s);
     expect(record).toMatchObject({
       state: 'completed',
       targetId: next.targetId,
@@ -131,7 +138,7 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
       expect.objectContaining({ attempt: 1, targetId: top.targetId, outcome: 'busy' }),
       expect.objectContaining({ attempt: 2, targetId: next.targetId, outcome: 'connected' }),
     ]);
-    const transfers = api.commands(call.callControlId, 'transfer').map((e) => (e.requestBody as any).to);
+    const transfers = sentTo();
     expect(transfers).toEqual([top.destination, next.destination]);
     // Both offers are in the bid log: the busy winner's award and the bid that took the call.
     const log = await bidLog(record.id);
@@ -142,14 +149,10 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
     const s = await setupCampaign(app, { targets: [] });
     const refuses = await addBidder(s, 'refuses', { bid: '50', confirm: 'refuse' });
     const confirms = await addBidder(s, 'confirms', { bid: '40', confirm: 'accept' });
-    const api = recordApi(carrier);
-    const call = carrier.placeInboundCall({ from: callerNumber(), to: s.numbers[0] });
-    await carrier.waitForCallEnd(call.callControlId, 15_000);
-    const record = await waitForRecord(s.operator, call.callSessionId);
-    api.stop();
+    const { record, sentTo } = await call(s);
     expect(record).toMatchObject({ state: 'completed', targetId: confirms.targetId, revenue: '40.00' });
     expect(record.attempts).toBe(1);
-    const transfers = api.commands(call.callControlId, 'transfer').map((e) => (e.requestBody as any).to);
+    const transfers = sentTo();
     expect(transfers).toEqual([confirms.destination]);
     // The confirmation (post) shows the winner the full caller number and its bid id.
     const confirm = bidders.requests(refuses.name).find((r) => r.kind === 'confirm')!;
@@ -170,9 +173,7 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
       talkMs: 1_500,
     });
     await addBidder(s, 'cheap', { bid: '12' });
-    const call = carrier.placeInboundCall({ from: callerNumber(), to: s.numbers[0] });
-    await carrier.waitForCallEnd(call.callControlId, 15_000);
-    const record = await waitForRecord(s.operator, call.callSessionId);
+    const { record } = await call(s);
     expect(record).toMatchObject({
       state: 'completed',
       targetId: s.targets[0].id,
@@ -189,15 +190,11 @@ describe('calls sold in the real-time auction (sandbox carrier and bidders, real
       campaign: { holdMessage: 'Please hold while we find an agent.', auctionDeadlineMs: 1_000 },
     });
     const slow = await addBidder(s, 'slow', { bid: '25', latencyMs: 400 });
-    const api = recordApi(carrier);
-    const call = carrier.placeInboundCall({ from: callerNumber(), to: s.numbers[0] });
-    await carrier.waitForCallEnd(call.callControlId, 15_000);
-    const record = await waitForRecord(s.operator, call.callSessionId);
-    api.stop();
+    const { record, api, commands } = await call(s);
     expect(record).toMatchObject({ state: 'completed', targetId: slow.targetId, revenue: '25.00' });
-    const speaks = api.commands(call.callControlId, 'speak').map((e) => (e.requestBody as any).payload);
+    const speaks = commands('speak').map((e) => (e.requestBody as any).payload);
     expect(speaks).toEqual(['Please hold while we find an agent.']);
-    expect(api.commands(call.callControlId, 'hangup')).toHaveLength(0);
+    expect(commands('hangup')).toHaveLength(0);
     const order = api.all
       .map((e) => /\/actions\/([a-z_]+)/.exec(e.url)?.[1])
       .filter((a) => a === 'speak' || a === 'transfer');
