@@ -127,12 +127,12 @@ export const DEMO_BUYERS: DemoBuyerSpec[] = [
   {
     key: 'harbor',
     name: 'Harbor Health Partners',
-    bidder: { bid: { min: '25.00', max: '45.00' }, latencyMs: { min: 700, max: 2300 } },
+    bidder: { bid: { min: '25.00', max: '45.00' }, latencyMs: { min: 900, max: 2600 } },
     pingTimeoutMs: 2500,
     destination: '+13125550112',
     line: answers(2500),
     target: { priority: 1 },
-    blurb: 'bids high ($25–45) but slowly (0.7–2.3 s): often misses the 1.5 s auction deadline',
+    blurb: 'bids high ($25–45) but slowly (0.9–2.6 s): mostly misses the 1.5 s auction deadline',
   },
   {
     key: 'nimbus',

@@ -51,7 +51,8 @@ small,.note{color:#5b6776}code{background:#e8ecf2;padding:0 .3rem;border-radius:
 <div class="call">
   <div>Call now, free: <a class="big" href="tel:${escape(c.swapNumber)}">${shown}</a></div>
   <p class="note">Your number today: <span data-cb-dni>${shown}</span>.
-  The page itself prints ${shown}; the callbid snippet swaps in the tracking number leased for this visit.</p>
+  The page's own HTML prints <span data-cb-dni-ignore>${shown}</span>; the callbid snippet swaps in the
+  tracking number leased for this visit.</p>
   <button id="dial">Call this number (sandbox caller)</button> <small id="dialled"></small>
 </div>
 <p class="note">This is the callbid demo's landing page. Arrive as another visitor:</p>
