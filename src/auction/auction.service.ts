@@ -9,7 +9,6 @@
 // revenue. Every participant becomes a bid_log row, queued off the path.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { CampaignEntity } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
@@ -37,7 +36,7 @@ import type {
 } from './auction.types';
 import { BidLogRepository, type BidLogRow } from './bid-log.repository';
 import { capBlock, hasCaps, ruleBlock, type CapSnapshot } from './eligibility';
-import { PingClient } from './ping-client';
+import { Deadline, PingClient } from './ping-client';
 import { pingContext, renderRequest, requestHash } from './ping-request';
 import { bidRevenue, rankBids } from './ranking';
 import { RefreshingCache } from './refreshing-cache';
@@ -46,6 +45,7 @@ import { parseBidResponse, type ParsedBid } from './response-parser';
 /** Slack on a held slot past the ring timeout before it stops counting on its own (crash backstop). */
 const RESERVATION_SLACK_MS = 60_000;
 const EMPTY = new Set<string>();
+const NONE: readonly null[] = [];
 
 /** A participant before ranking: a bid with its target, or a rejection. */
 type Answer =
@@ -145,29 +145,38 @@ export class AuctionService {
       return !reason;
     });
     const nowMs = at.getTime();
+    // Only the reads some target needs are made (most campaigns: the duplicate-caller read alone).
+    const withCaps = eligible.some((t) => hasCaps(t));
+    const withCache = eligible.some((t) => t.kind === 'ping_post' && t.cacheWindowS > 0);
     const [routed, snapshots, cached] = await Promise.all([
       eligible.length > 0 && campaign.dupRoutingWindowS > 0
         ? this.duplicates.routedBuyers(req.campaignId, req.caller, campaign.dupRoutingWindowS, nowMs)
         : EMPTY,
-      Promise.all(eligible.map((t) => (hasCaps(t) ? this.store.capSnapshot(t.id, nowMs) : null))),
-      Promise.all(
-        eligible.map((t) =>
-          t.kind === 'ping_post' && t.cacheWindowS > 0
-            ? this.store.cachedAnswer(t.id, req.campaignId, req.caller)
-            : null,
-        ),
-      ),
+      withCaps
+        ? Promise.all(eligible.map((t) => (hasCaps(t) ? this.store.capSnapshot(t.id, nowMs) : null)))
+        : NONE,
+      withCache
+        ? Promise.all(
+            eligible.map((t) =>
+              t.kind === 'ping_post' && t.cacheWindowS > 0
+                ? this.store.cachedAnswer(t.id, req.campaignId, req.caller)
+                : null,
+            ),
+          )
+        : NONE,
     ]);
 
     const participants: Array<TargetEntity | Answer> = [];
     eligible.forEach((t, i) => {
       if (routed.has(t.buyerId)) return skip(t, 'duplicate_caller');
-      const snap: CapSnapshot | null = snapshots[i];
+      const snap: CapSnapshot | null | undefined = snapshots[i];
       const full = snap ? capBlock(t.caps ?? {}, t.concurrencyCap, snap) : undefined;
       if (full) return skip(t, full);
       participants.push(t.kind === 'static' ? this.staticAnswer(t) : t);
     });
-    return { campaign, skipped, participants, cached: new Map(eligible.map((t, i) => [t.id, cached[i]])) };
+    const byTarget = new Map<string, CachedAnswer | null>();
+    if (withCache) eligible.forEach((t, i) => byTarget.set(t.id, cached[i] ?? null));
+    return { campaign, skipped, participants, cached: byTarget };
   }
 
   /** prepare()'s reads for this call, when fresh enough to stand in for run()'s own. */
@@ -210,15 +219,13 @@ export class AuctionService {
         caller: req.caller,
         fullCaller: campaign.callerIdPolicy === 'full',
       });
-      // One timer and signal for every ping whose own timeout reaches past the deadline; pings with a
-      // shorter timeout get their own inside PingClient.
-      const cut = new AbortController();
-      setMaxListeners(0, cut.signal);
-      const timer = setTimeout(() => cut.abort(), Math.max(0, deadline - performance.now()));
+      // One timer for every ping whose own timeout reaches past the deadline; pings with a shorter
+      // timeout get their own inside PingClient.
+      const cut = new Deadline(deadline - performance.now());
       try {
-        answers.push(...(await Promise.all(toPing.map((t) => this.ping(t, ctx, deadline, cut.signal)))));
+        answers.push(...(await Promise.all(toPing.map((t) => this.ping(t, ctx, deadline, cut)))));
       } finally {
-        clearTimeout(timer);
+        cut.cancel();
       }
     }
     const closedAt = Date.now();
@@ -385,7 +392,7 @@ export class AuctionService {
     t: TargetEntity,
     ctx: Record<string, string>,
     deadline: number,
-    cut: AbortSignal,
+    cut: Deadline,
   ): Promise<Answer> {
     const spec = t.ping!;
     const at = Date.now();
@@ -395,11 +402,11 @@ export class AuctionService {
     } catch {
       return { ok: false, target: t, facts: this.facts(at), reason: 'bad_spec' };
     }
-    const hash = requestHash(req.method, req.url, req.body);
     const remaining = deadline - performance.now();
     const ownTimeout = spec.timeoutMs < remaining;
     const out = await this.http.send(req, ownTimeout ? spec.timeoutMs : null, cut);
-    const facts = this.facts(at, out.latencyMs, out.status, hash);
+    // Hashed once the request is out: the other pings of the auction are sent without waiting for it.
+    const facts = this.facts(at, out.latencyMs, out.status, requestHash(req.method, req.url, req.body));
     if (!out.ok) {
       const reason: RejectReason =
         out.reason === 'timeout' ? (ownTimeout ? 'timeout' : 'deadline') : out.reason;

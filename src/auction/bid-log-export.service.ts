@@ -4,8 +4,15 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { BidLogRepository } from './bid-log.repository';
 
-const BATCH = 5_000;
+/** Queue entries per insert (an entry holds the rows of one call: its auction's pings, or an award). */
+const BATCH = 500;
 const INTERVAL_MS = 1_000;
+
+function lineCount(entry: string): number {
+  let n = 1;
+  for (let i = entry.indexOf('\n'); i !== -1; i = entry.indexOf('\n', i + 1)) n++;
+  return n;
+}
 
 @Injectable()
 export class BidLogExportService implements OnModuleInit, OnApplicationShutdown {
@@ -43,20 +50,11 @@ export class BidLogExportService implements OnModuleInit, OnApplicationShutdown 
       if (raw.length === 0) return written;
       try {
         await this.log.insertClickHouse(raw);
-        written += raw.length;
+        for (const entry of raw) written += lineCount(entry);
       } catch (e) {
         // Put back what can be inserted at all: a row that is not JSON would block the queue forever.
-        const readable = raw.filter((line) => {
-          try {
-            JSON.parse(line);
-            return true;
-          } catch {
-            return false;
-          }
-        });
-        if (readable.length < raw.length)
-          this.logger.warn(`dropped ${raw.length - readable.length} unreadable bid log rows`);
-        await this.log.requeue(readable);
+        const dropped = await this.log.requeue(raw);
+        if (dropped > 0) this.logger.warn(`dropped ${dropped} unreadable bid log rows`);
         this.logger.warn(`bid_log export failed, will retry: ${(e as Error).message}`);
         throw e;
       }

@@ -35,15 +35,23 @@ export function rankBids<T extends Rankable>(
     else if (b.revenue < opts.floor) out.belowFloor.push(b);
     else out.ranked.push(b);
   }
-  // Efraimidis–Spirakis: sorting by u^(1/w), i.e. log(u)/w, descending samples by weight.
-  const key = new Map(
-    out.ranked.map((b) => [b, Math.log(unit(opts.seed, b.targetId)) / Math.max(1, b.weight)]),
-  );
+  // Efraimidis–Spirakis: sorting by u^(1/w), i.e. log(u)/w, descending samples by weight. The key
+  // costs a hash, and only bids equal in amount and priority need it, so it is made on first use.
+  let keys: Map<T, number> | undefined;
+  const key = (b: T): number => {
+    keys ??= new Map();
+    let k = keys.get(b);
+    if (k === undefined) {
+      k = Math.log(unit(opts.seed, b.targetId)) / Math.max(1, b.weight);
+      keys.set(b, k);
+    }
+    return k;
+  };
   out.ranked.sort(
     (a, b) =>
       (a.revenue === b.revenue ? 0 : a.revenue > b.revenue ? -1 : 1) ||
       a.priority - b.priority ||
-      key.get(b)! - key.get(a)! ||
+      key(b) - key(a) ||
       (a.targetId < b.targetId ? -1 : a.targetId > b.targetId ? 1 : 0),
   );
   return out;
