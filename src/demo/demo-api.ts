@@ -48,6 +48,7 @@ export class DemoApi {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    signal?: AbortSignal,
   ): Promise<ApiAnswer<T>> {
     const res = await fetch(this.baseUrl + path, {
       method,
@@ -57,7 +58,7 @@ export class DemoApi {
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(30_000)]) : AbortSignal.timeout(30_000),
     });
     const text = await res.text();
     let parsed: unknown = text;

@@ -257,6 +257,8 @@ export class DemoTraffic {
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private readonly visits = new Set<Promise<void>>();
   private readonly callTimes: number[] = [];
+  /** Cancels the visitors' requests still in flight when the traffic stops. */
+  private readonly inFlight = new AbortController();
   private running = false;
 
   constructor(
@@ -290,6 +292,7 @@ export class DemoTraffic {
    */
   async stop(): Promise<void> {
     this.running = false;
+    this.inFlight.abort();
     for (const [timer, wake] of this.timers) {
       clearTimeout(timer);
       wake();
@@ -347,11 +350,14 @@ export class DemoTraffic {
   // ---- one visitor ---------------------------------------------------------------------------------
 
   private async snippet(path: string, body: Record<string, unknown>, visit: Visit) {
-    const r = await this.deps.api.send<any>('POST', `/dni/v1/${path}`, body, {
-      'x-forwarded-for': visit.ip,
-      'user-agent': visit.userAgent,
-      origin: this.deps.site.siteUrl,
-    });
+    // A visitor leaving as the demo stops still says goodbye (release); nothing else starts then.
+    const r = await this.deps.api.send<any>(
+      'POST',
+      `/dni/v1/${path}`,
+      body,
+      { 'x-forwarded-for': visit.ip, 'user-agent': visit.userAgent, origin: this.deps.site.siteUrl },
+      path === 'release' ? AbortSignal.timeout(2000) : this.inFlight.signal,
+    );
     if (r.status >= 400) {
       this.counters.errors++;
       this.lastError = `POST /dni/v1/${path} answered ${r.status}: ${r.body?.message ?? ''}`;

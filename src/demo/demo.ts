@@ -28,9 +28,10 @@ export interface DemoRun {
   /**
    * Stops the visitors, hangs up the calls still going and waits (up to 8 s) for their final records,
    * then closes the landing page and the bidders. Says how many calls it hung up and how many the
-   * service still counted as live when it gave up waiting.
+   * service still counted as live when it stopped waiting (null: the service could not tell, or
+   * `waitForRecords: false` said not to ask because its stores are gone).
    */
-  stop(): Promise<{ hungUp: number; stillLive: number }>;
+  stop(options?: { waitForRecords?: boolean }): Promise<{ hungUp: number; stillLive: number | null }>;
 }
 
 export interface StartDemoOptions {
@@ -123,28 +124,32 @@ export async function startDemo(app: RunningApp, o: StartDemoOptions): Promise<D
         : null;
     traffic?.start();
     const openSite = site;
-    let stopped: Promise<{ hungUp: number; stillLive: number }> | undefined;
+    let stopped: Promise<{ hungUp: number; stillLive: number | null }> | undefined;
     return {
       setup,
       bidders,
       site,
       traffic,
       landingUrl: `${siteUrl}/?${alphaQuery}`,
-      stop: () =>
+      stop: (stopOptions = {}) =>
         (stopped ??= (async () => {
           await traffic?.stop();
           // Every sandbox caller hangs up: the visitors' and anyone dialling from the landing page.
           const callers = carrier.calls({ state: 'active' }).filter((c) => c.origin === 'inbound');
           for (const c of callers) carrier.farEndHangup(c.callControlId);
           const hungUp = callers.length;
-          let stillLive = 0;
-          if (hungUp > 0) {
-            // Let the hangups reach the service so the calls end with final records, not mid-flight.
+          const sessions = new Set(callers.map((c) => c.callSessionId));
+          let stillLive: number | null = stopOptions.waitForRecords === false ? null : 0;
+          if (hungUp > 0 && stopOptions.waitForRecords !== false) {
+            // Let the hangups reach the service so these calls end with final records, not mid-flight.
+            // (A terminal's Ctrl-C also stops PostgreSQL and Redis: then the service cannot answer.)
             const until = Date.now() + 8000;
             for (;;) {
-              const live = await setup.operator.get<{ total: number }>('/calls/live').catch(() => null);
-              stillLive = live?.total ?? 0;
-              if (!live || stillLive === 0 || Date.now() > until) break;
+              const live = await setup.operator
+                .get<{ items: Array<{ callSessionId: string }> }>('/calls/live')
+                .catch(() => null);
+              stillLive = live ? live.items.filter((c) => sessions.has(c.callSessionId)).length : null;
+              if (stillLive === null || stillLive === 0 || Date.now() > until) break;
               await new Promise((r) => setTimeout(r, 100));
             }
           }

