@@ -276,7 +276,7 @@ export class DemoTraffic {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.scheduleArrival();
+    this.scheduleArrival(true);
     this.scheduleLines();
   }
 
@@ -315,13 +315,13 @@ export class DemoTraffic {
     });
   }
 
-  private scheduleArrival(): void {
+  private scheduleArrival(opening = false): void {
     const rate = this.visitorsPerSecond;
     if (!this.running || !(rate > 0)) return;
-    const delayMs = (-Math.log(1 - this.random()) / rate) * 1000;
+    const delayMs = opening ? 0 : (-Math.log(1 - this.random()) / rate) * 1000;
     void this.wait(Math.min(delayMs, 600_000)).then((go) => {
       if (!go) return;
-      const visit = this.visit().catch((e: unknown) => {
+      const visit = this.visit(opening).catch((e: unknown) => {
         this.counters.errors++;
         this.lastError = e instanceof Error ? e.message : String(e);
       });
@@ -365,7 +365,8 @@ export class DemoTraffic {
     return r;
   }
 
-  private async visit(): Promise<void> {
+  /** `opening`: the first visitor, who lands at once and calls a second later (a demo should not idle). */
+  private async visit(opening = false): Promise<void> {
     const o = this.options;
     const key = this.deps.site.campaignKey;
     const v = drawVisit(this.random, this.deps.site);
@@ -381,12 +382,12 @@ export class DemoTraffic {
     if (overflow) this.counters.overflow++;
     const release = () => this.snippet('release', { key, sid }, v);
 
-    if (this.random() >= o.callShare) {
+    if (!opening && this.random() >= o.callShare) {
       await this.wait(between(this.random, o.browseS) * 1000);
       await release();
       return;
     }
-    if (!(await this.wait(between(this.random, o.thinkS) * 1000))) {
+    if (!(await this.wait(opening ? 1000 : between(this.random, o.thinkS) * 1000))) {
       await release();
       return;
     }
