@@ -5,6 +5,7 @@
 //
 //   SANDBOX_BIDDERS_HOST (127.0.0.1)  SANDBOX_BIDDERS_PORT (4020)
 //   SANDBOX_BIDDERS (optional JSON: { "<name>": { ...behaviour }, ... } created at start)
+//   SANDBOX_BIDDERS_KEEP_REQUESTS (500: requests each bidder remembers for GET .../requests; 0 = none)
 //
 // Prints one JSON line {"ready": true, "baseUrl": ...} on stdout when listening; bidders are then set up
 // through PUT /sandbox/bidders/<name>.
@@ -12,7 +13,10 @@ import { SandboxBidders } from './sandbox-bidders';
 import type { BidderBehaviour } from './bidder-types';
 
 async function main(): Promise<void> {
-  const bidders = new SandboxBidders();
+  const keep = process.env.SANDBOX_BIDDERS_KEEP_REQUESTS;
+  const bidders = new SandboxBidders({
+    keepRequests: keep === undefined || keep === '' ? undefined : Number(keep),
+  });
   const preset = process.env.SANDBOX_BIDDERS;
   if (preset) {
     const all = JSON.parse(preset) as Record<string, Partial<BidderBehaviour>>;

@@ -122,12 +122,28 @@ function callIdOf(url: URL, body: string): string | null {
   return CALL_ID_IN_BODY.exec(body)?.[1] ?? null;
 }
 
+export interface SandboxBiddersOptions {
+  /**
+   * Requests each bidder remembers for requests() (default 500). 0 keeps none: the auction benchmark
+   * turns the log off, since holding thousands of requests per second costs the bidders' process
+   * more garbage collection than answering them, on the same cores as the auction it measures.
+   */
+  keepRequests?: number;
+}
+
 export class SandboxBidders {
   private server?: Server;
   private readonly bidders = new Map<string, Bidder>();
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly keep: number;
   private base = '';
+
+  constructor(opts: SandboxBiddersOptions = {}) {
+    const keep = opts.keepRequests ?? KEEP_REQUESTS;
+    if (!Number.isInteger(keep) || keep < 0) throw new RangeError('keepRequests must be a whole number >= 0');
+    this.keep = keep;
+  }
 
   /** Starts listening; returns the base URL (http://host:port). */
   async start(opts: { host?: string; port?: number } = {}): Promise<string> {
@@ -189,9 +205,9 @@ export class SandboxBidders {
     return [...this.bidders.keys()].map((n) => this.stats(n)!);
   }
 
-  /** The latest requests the bidder got (the last 500), oldest first. */
+  /** The latest requests the bidder got (the last 500, or keepRequests), oldest first. */
   requests(name: string): BidderRequest[] {
-    return (this.bidders.get(name)?.requests ?? []).slice(-KEEP_REQUESTS);
+    return this.keep === 0 ? [] : (this.bidders.get(name)?.requests ?? []).slice(-this.keep);
   }
 
   pingUrl(name: string): string {
@@ -302,10 +318,11 @@ export class SandboxBidders {
     this.json(res, 404, { error: 'not found' });
   }
 
-  private record(b: Bidder, r: BidderRequest): void {
-    b.requests.push(r);
+  private record(b: Bidder, r: () => BidderRequest): void {
+    if (this.keep === 0) return;
+    b.requests.push(r());
     // Trim in chunks: shifting a long array on every request costs more than the request.
-    if (b.requests.length >= KEEP_REQUESTS * 2) b.requests.splice(0, b.requests.length - KEEP_REQUESTS);
+    if (b.requests.length >= this.keep * 2) b.requests.splice(0, b.requests.length - this.keep);
   }
 
   private later(ms: number, fn: () => void): void {
@@ -341,7 +358,7 @@ export class SandboxBidders {
     const mode = this.pickMode(name, b, callId);
     const delayMs = bidderLatency(name, b, callId);
     const amount = mode === 'bid' || mode === 'invalid_destination' ? bidderBid(name, b, callId) : null;
-    this.record(bidder, {
+    this.record(bidder, () => ({
       kind: 'ping',
       at: Date.now(),
       method: req.method ?? 'GET',
@@ -352,7 +369,7 @@ export class SandboxBidders {
       answered: mode,
       delayMs,
       bid: amount,
-    });
+    }));
     if (mode === 'hang') return; // the socket stays open until the client gives up or stop()
     const bidId = `sbx-${name}-${bidder.seq}`;
     this.later(delayMs, () => {
@@ -392,7 +409,7 @@ export class SandboxBidders {
     const b = bidder.behaviour;
     bidder.confirms++;
     const mode = b.confirm ?? 'accept';
-    this.record(bidder, {
+    this.record(bidder, () => ({
       kind: 'confirm',
       at: Date.now(),
       method: req.method ?? 'POST',
@@ -403,7 +420,7 @@ export class SandboxBidders {
       answered: mode,
       delayMs: b.confirmLatencyMs,
       bid: null,
-    });
+    }));
     if (mode === 'hang') return;
     this.later(b.confirmLatencyMs, () => {
       if (mode === 'error') return this.json(res, 500, { error: 'internal error' });
