@@ -15,6 +15,7 @@ describe('demo terminal line', () => {
       callsPerSecond: 0.5,
       visitors: 120,
       calls: 61,
+      errors: 0,
       live: 7,
       pings: null,
       bids: null,
@@ -31,6 +32,7 @@ describe('demo terminal line', () => {
         callsPerSecond: 0,
         visitors: 0,
         calls: 0,
+        errors: 4,
         live: null,
         pings: 3,
         bids: 2,
@@ -38,6 +40,6 @@ describe('demo terminal line', () => {
         converted: null,
         revenue: null,
       }),
-    ).toMatch(/^01:05 .* bids 2\/3 pings · connected – · converted – · revenue –$/);
+    ).toMatch(/^01:05 .* bids 2\/3 pings · connected – · converted – · revenue – · visitor errors 4$/);
   });
 });

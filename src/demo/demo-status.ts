@@ -10,6 +10,8 @@ export interface LineFigures {
   callsPerSecond: number;
   visitors: number;
   calls: number;
+  /** Visitor requests the service refused or that failed. */
+  errors: number;
   live: number | null;
   pings: number | null;
   bids: number | null;
@@ -48,6 +50,7 @@ export function formatLine(f: LineFigures): string {
     `connected ${n(f.connected)}`,
     `converted ${n(f.converted)}`,
     `revenue ${dollars(f.revenue)}`,
+    ...(f.errors > 0 ? [`visitor errors ${f.errors}`] : []),
   ].join(' · ');
 }
 
@@ -83,6 +86,8 @@ export class StatusLine {
   private refreshing: Promise<void> | undefined;
   private lastPrinted = 0;
   private drawn = false;
+  private reportedError: string | undefined;
+  private lastErrorAt = 0;
 
   constructor(
     private readonly source: StatusSource,
@@ -114,6 +119,7 @@ export class StatusLine {
       callsPerSecond: t ? t.callsPerSecond(now) : 0,
       visitors: t?.counters.visitors ?? 0,
       calls: t?.counters.calls ?? 0,
+      errors: t?.counters.errors ?? 0,
       ...this.platform,
     };
   }
@@ -155,6 +161,13 @@ export class StatusLine {
 
   /** Writes the line: in place on a terminal, every 15 s otherwise. */
   draw(now = Date.now()): void {
+    // A new kind of visitor error is printed above the line, at most every 30 s.
+    const error = this.source.traffic?.lastError;
+    if (error && error !== this.reportedError && now - this.lastErrorAt >= 30_000) {
+      this.reportedError = error;
+      this.lastErrorAt = now;
+      this.note(`visitor error: ${error}`);
+    }
     const line = formatLine(this.figures(now));
     if (this.tty) {
       const width = this.out.columns ?? 200;
@@ -167,10 +180,9 @@ export class StatusLine {
     }
   }
 
-  /** Prints a message above the line without tearing it. */
+  /** Prints a message above the line without tearing it (the next draw puts the line back). */
   note(message: string): void {
     if (this.tty && this.drawn) this.out.write('\r\x1b[2K');
     this.out.write(`${message}\n`);
-    if (this.tty && this.drawn) this.draw();
   }
 }
