@@ -502,6 +502,9 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     const s = summarize(call, now);
     const setup = call.setup;
     let counted = true;
+    // Counters, the routing-duplicate mark and the release of every slot still held go out together
+    // once the record is written (one Redis round trip); each is idempotent, so a replay is harmless.
+    const after: Array<Promise<unknown>> = [];
     if (setup?.tenantId && call.to && call.from) {
       const connected = s.connected;
       const record: NewCallRecord = {
@@ -545,27 +548,28 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         auction: auctionSummary(call),
       };
       counted = await this.records.insertFinal(record);
-      await Promise.all([
-        connected && s.converted
-          ? this.caps.countConversion(connected.target.targetId, call.id, now, s.revenue)
-          : undefined,
-        connected && setup.campaignId
-          ? this.duplicates.recordRouted(
-              setup.campaignId,
-              call.from,
-              connected.target.buyerId,
-              now,
-              setup.dupRoutingWindowS,
-            )
-          : undefined,
-      ]);
+      if (connected && s.converted) {
+        after.push(this.caps.countConversion(connected.target.targetId, call.id, now, s.revenue));
+      }
+      if (connected && setup.campaignId) {
+        after.push(
+          this.duplicates.recordRouted(
+            setup.campaignId,
+            call.from,
+            connected.target.buyerId,
+            now,
+            setup.dupRoutingWindowS,
+          ),
+        );
+      }
     }
     const held = call.attempts.filter((t) => t.reserved && !t.released);
-    await Promise.all(
-      held.map((t) =>
+    for (const t of held) {
+      after.push(
         this.caps.release(t.target.targetId, `${call.id}:${t.n}`, t.reservedAt, t.outcome !== 'connected'),
-      ),
-    );
+      );
+    }
+    await Promise.all(after);
     for (const t of held) t.released = true;
     call.final = { state: s.state, at: now, reason: s.reason };
     if (counted) this.finals.inc({ state: s.state });

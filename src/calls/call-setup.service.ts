@@ -7,8 +7,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CampaignEntity } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { toE164 } from '../common/phone';
-import { TtlCache } from '../common/ttl-cache';
 import { type CallAttribution, DniService } from '../dni/dni.service';
+import { RefreshingCache } from '../auction/refreshing-cache';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import type { NumberPoolEntity } from '../numbers/number-pool.entity';
 import { NumbersService } from '../numbers/numbers.service';
@@ -32,16 +32,21 @@ const e164 = (n: string): string | undefined => (E164.test(n) ? n : toE164(n));
 
 /** Block lists up to this size are cached whole per tenant; larger ones are queried per call. */
 const BLOCKLIST_CACHE_MAX = 20_000;
-/** How long a change to pools, campaigns or block lists may take to reach the call path. */
+/**
+ * How long a change to pools, campaigns or block lists may take to reach the call path (plus one
+ * reload). Older values are still served while a reload runs in the background, so once a number is
+ * warm no caller waits on PostgreSQL before being answered; only values older than STALE_MS are waited for.
+ */
 const CACHE_MS = 5_000;
+const STALE_MS = 10 * 60_000;
 
 @Injectable()
 export class CallSetupService {
   private readonly logger = new Logger('CallSetup');
-  private readonly pools = new TtlCache<string, NumberPoolEntity | null>(CACHE_MS);
-  private readonly campaigns = new TtlCache<string, CampaignEntity | null>(CACHE_MS);
-  private readonly publishers = new TtlCache<string, PublisherEntity | null>(30_000);
-  private readonly blocked = new TtlCache<string, Set<string> | null>(CACHE_MS);
+  private readonly pools = new RefreshingCache<string, NumberPoolEntity | null>(CACHE_MS, STALE_MS);
+  private readonly campaigns = new RefreshingCache<string, CampaignEntity | null>(CACHE_MS, STALE_MS);
+  private readonly publishers = new RefreshingCache<string, PublisherEntity | null>(30_000, STALE_MS);
+  private readonly blocked = new RefreshingCache<string, Set<string> | null>(CACHE_MS, STALE_MS);
 
   constructor(
     private readonly numbers: NumbersService,

@@ -1,5 +1,7 @@
 // Final call records in PostgreSQL. A record and its cdr_outbox row are written in one transaction,
-// once per call session (a replayed finalize inserts nothing).
+// once per call session (a replayed finalize inserts nothing). Records finished while an insert is
+// running wait for it and then go out together in one statement (one round trip, one commit), so the
+// number of statements stays small when many calls end at once and a lone record goes out at once.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
@@ -56,17 +58,43 @@ const COLUMNS: Array<[keyof NewCallRecord, string, string?]> = [
 ];
 
 const FOREIGN_KEY_VIOLATION = '23503';
+/** Records per statement (38 parameters each, far below PostgreSQL's 65 535). */
+const MAX_BATCH = 64;
 
-// One statement, so the record and its outbox row commit together (or, for a replay, neither is written).
-const INSERT_SQL = `WITH c AS (
+/**
+ * One statement for `n` records, so each record and its outbox row commit together (or, for a replay,
+ * neither is written). Returns the ids of the records written.
+ */
+function insertSql(n: number): string {
+  const known = statements.get(n);
+  if (known) return known;
+  const rows = Array.from(
+    { length: n },
+    (_, r) =>
+      `(${COLUMNS.map((c, i) => `$${r * COLUMNS.length + i + 1}${c[2] ? `::${c[2]}` : ''}`).join(', ')})`,
+  );
+  const sql = `WITH c AS (
     INSERT INTO calls (${COLUMNS.map((c) => c[1]).join(', ')})
-    VALUES (${COLUMNS.map((c, i) => `$${i + 1}${c[2] ? `::${c[2]}` : ''}`).join(', ')})
+    VALUES ${rows.join(', ')}
     ON CONFLICT (call_session_id) DO NOTHING RETURNING id
   )
   INSERT INTO cdr_outbox (call_id) SELECT id FROM c RETURNING call_id`;
+  statements.set(n, sql);
+  return sql;
+}
+const statements = new Map<number, string>();
+
+interface Pending {
+  record: NewCallRecord;
+  done: (written: boolean) => void;
+  fail: (e: unknown) => void;
+}
 
 @Injectable()
 export class CallsRepository {
+  private queue: Pending[] = [];
+  private writing = false;
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
@@ -74,9 +102,56 @@ export class CallsRepository {
    * its tenant no longer exists). A campaign, publisher, pool, buyer or target deleted while the call
    * was up is recorded as null rather than losing the call.
    */
-  async insertFinal(record: NewCallRecord): Promise<boolean> {
+  insertFinal(record: NewCallRecord): Promise<boolean> {
+    return new Promise((done, fail) => {
+      this.queue.push({ record, done, fail });
+      if (!this.writing) void this.writeQueued();
+    });
+  }
+
+  /** Writes what is queued, batch after batch, until nothing waits. */
+  private async writeQueued(): Promise<void> {
+    this.writing = true;
     try {
-      return await this.insert(record);
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        await this.writeBatch(batch);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    // Two finishes of one session in one batch (cannot happen under the call's lock, but cheap to
+    // rule out): the later one goes on its own and finds the record written.
+    const seen = new Set<string>();
+    const first: Pending[] = [];
+    const again: Pending[] = [];
+    for (const p of batch) {
+      if (seen.has(p.record.callSessionId)) again.push(p);
+      else {
+        seen.add(p.record.callSessionId);
+        first.push(p);
+      }
+    }
+    try {
+      const written = await this.insert(first.map((p) => p.record));
+      for (const p of first) p.done(written.has(p.record.id));
+    } catch (e) {
+      // A record that names a row deleted meanwhile fails the whole statement: each goes on its own.
+      if ((e as { code?: string }).code === FOREIGN_KEY_VIOLATION) again.push(...first);
+      else for (const p of first) p.fail(e);
+    }
+    for (const p of again) {
+      await this.insertOne(p.record).then(p.done, p.fail);
+    }
+  }
+
+  /** One record alone; on a foreign-key failure, again without the references that went away. */
+  private async insertOne(record: NewCallRecord): Promise<boolean> {
+    try {
+      return (await this.insert([record])).has(record.id);
     } catch (e) {
       if ((e as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw e;
     }
@@ -89,25 +164,29 @@ export class CallsRepository {
       targetId: null,
     };
     try {
-      return await this.insert(orphan);
+      return (await this.insert([orphan])).has(orphan.id);
     } catch (e) {
       if ((e as { code?: string }).code === FOREIGN_KEY_VIOLATION) return false;
       throw e;
     }
   }
 
-  private async insert(record: NewCallRecord): Promise<boolean> {
-    const params = COLUMNS.map(([key, , cast]) =>
-      cast === 'jsonb' && record[key] !== null ? JSON.stringify(record[key]) : record[key],
-    );
-    // Straight to the driver's pool: one statement per finished call, on the call path.
+  /** The ids of the records written (the others were recorded before). */
+  private async insert(records: NewCallRecord[]): Promise<Set<string>> {
+    const params: unknown[] = [];
+    for (const record of records) {
+      for (const [key, , cast] of COLUMNS) {
+        params.push(cast === 'jsonb' && record[key] !== null ? JSON.stringify(record[key]) : record[key]);
+      }
+    }
+    // Straight to the driver's pool, prepared once per batch size and connection: on the call path.
     const pool = (this.db.driver as PostgresDriver).master as Pool;
     const r = await pool.query<{ call_id: string }>({
-      name: 'calls_insert_final',
-      text: INSERT_SQL,
+      name: `calls_insert_final_${records.length}`,
+      text: insertSql(records.length),
       values: params,
     });
-    return r.rowCount === 1;
+    return new Set(r.rows.map((row) => row.call_id));
   }
 
   list(tenantId: string, f: CallFilter, skip: number, take: number): Promise<[CallEntity[], number]> {

@@ -5,6 +5,11 @@
 // lock's owner, so an event is applied at most once whichever instance holds the call.
 // Two global indexes: calls:due (session ids by the time their timers fire; the sweeper's work list and
 // the safety net for calls whose owner died) and calls:live:<tenant> (GET /calls/live).
+//
+// The intake of a webhook (queue the event, maybe take the lock) goes out as its own pipeline, written
+// at once. The client's automatic pipelining keeps one batch in flight and queues everything else
+// behind it, so a webhook on the path to the answer command would otherwise wait for the replies of
+// whatever the other calls had just sent before its own command even left.
 import { Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
@@ -112,6 +117,21 @@ type LiveRedis = Redis & {
   callRelease(k1: string, k2: string, token: string): Promise<number>;
 };
 
+/** A pipeline with this repository's scripts (ioredis adds defined commands to pipelines too). */
+type LivePipeline = ReturnType<Redis['pipeline']> & {
+  callTakeIn(k1: string, k2: string, id: string, json: string, ttl: number): LivePipeline;
+  callTakeInAcquire(...args: (string | number)[]): LivePipeline;
+};
+
+/** Sends the pipeline and returns each command's reply; the first failed command's error is thrown. */
+async function execAll(p: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const results = (await p.exec()) ?? [];
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
 /** How long a live call's keys live without activity (longest call 4 h + margin). */
 export const LIVE_TTL_MS = 6 * 3600_000;
 /** How long a finished call's state stays to absorb late retries and duplicates. */
@@ -143,16 +163,16 @@ export class LiveCallRepository {
    * due by then: if this instance dies before applying the event, the sweeper finds the call.
    */
   async takeIn(sessionId: string, event: CallEvent, dueAt: number | undefined): Promise<boolean> {
-    const [fresh] = await Promise.all([
-      this.redis.callTakeIn(
-        redisKeys.callSeen(sessionId),
-        redisKeys.callInbox(sessionId),
-        event.id,
-        JSON.stringify(event),
-        LIVE_TTL_MS,
-      ),
-      dueAt === undefined ? undefined : this.redis.zadd(redisKeys.callsDue(), 'LT', dueAt, sessionId),
-    ]);
+    const p = this.redis.pipeline() as LivePipeline;
+    p.callTakeIn(
+      redisKeys.callSeen(sessionId),
+      redisKeys.callInbox(sessionId),
+      event.id,
+      JSON.stringify(event),
+      LIVE_TTL_MS,
+    );
+    if (dueAt !== undefined) p.zadd(redisKeys.callsDue(), 'LT', dueAt, sessionId);
+    const [fresh] = await execAll(p);
     return fresh === 1;
   }
 
@@ -172,23 +192,23 @@ export class LiveCallRepository {
     | { kind: 'locked'; pttl: number }
     | { kind: 'acquired'; state: LiveCall | undefined; events: CallEvent[] }
   > {
-    const [r] = await Promise.all([
-      this.redis.callTakeInAcquire(
-        redisKeys.callSeen(sessionId),
-        redisKeys.callInbox(sessionId),
-        redisKeys.callLock(sessionId),
-        redisKeys.callState(sessionId),
-        redisKeys.callWake(sessionId),
-        event.id,
-        JSON.stringify(event),
-        LIVE_TTL_MS,
-        token,
-        lockTtlMs,
-        batch,
-      ),
-      // Safety net: if this instance dies before applying the event, the sweeper finds the call.
-      this.redis.zadd(redisKeys.callsDue(), 'LT', Date.now() + lockTtlMs, sessionId),
-    ]);
+    const p = this.redis.pipeline() as LivePipeline;
+    p.callTakeInAcquire(
+      redisKeys.callSeen(sessionId),
+      redisKeys.callInbox(sessionId),
+      redisKeys.callLock(sessionId),
+      redisKeys.callState(sessionId),
+      redisKeys.callWake(sessionId),
+      event.id,
+      JSON.stringify(event),
+      LIVE_TTL_MS,
+      token,
+      lockTtlMs,
+      batch,
+    );
+    // Safety net: if this instance dies before applying the event, the sweeper finds the call.
+    p.zadd(redisKeys.callsDue(), 'LT', Date.now() + lockTtlMs, sessionId);
+    const [r] = (await execAll(p)) as [[-1] | [0, number] | [1, string, string[]]];
     if (r[0] === -1) return { kind: 'duplicate' };
     if (r[0] === 0) return { kind: 'locked', pttl: Math.max(0, r[1]) };
     return {

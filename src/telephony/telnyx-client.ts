@@ -42,7 +42,9 @@ export function undiciFetch(agent: Agent): FetchLike {
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, key) => (headers[key] = value));
+    // The SDK hands over a Headers object: read it as it is rather than copying it into another.
+    const given = init?.headers;
+    (given instanceof Headers ? given : new Headers(given)).forEach((value, key) => (headers[key] = value));
     const body = init?.body;
     const res = await request(url, {
       method: (init?.method ?? 'GET') as 'GET',

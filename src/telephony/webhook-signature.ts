@@ -1,8 +1,8 @@
 // Telnyx webhook signatures: Ed25519 over `${telnyx-timestamp}|${raw body}` with the account's public key
 // (base64 of the raw 32-byte key), timestamps within ±300 s. The same rules as the SDK's
 // `client.webhooks.unwrap` (telnyx/lib/webhooks), done with node:crypto and a key parsed once, because
-// the SDK imports the key into WebCrypto on every call and this runs on every webhook. The Ed25519
-// check itself runs on libuv's thread pool (verifyAsync), off the event loop that serves the calls.
+// the SDK imports the key into WebCrypto on every call and this runs on every webhook. verifyAsync runs
+// the Ed25519 check on libuv's thread pool for callers that would rather not spend the event loop on it.
 import { createPublicKey, KeyObject, verify } from 'node:crypto';
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the 32 raw key bytes follow. */

@@ -11,7 +11,7 @@
 // BENCH_CALLS_PER_S (200) and BENCH_SECONDS (20) set the offered load. Besides the JSON line it prints
 // where the time goes: CPU per call of the service thread and the carrier thread, event-loop
 // utilisation, and system calls per call; BENCH_PROFILE / BENCH_PROFILE_CARRIER write CPU profiles.
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, randomFill, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -276,6 +276,34 @@ function threadSyscalls(): { r: number; w: number } {
   }
 }
 
+/**
+ * Samples, every 10 ms, how late a timer fires on the service's event loop and how long a trivial job
+ * waits in libuv's thread pool (where webhook signatures are checked); the stop function summarises.
+ */
+function probeDelays(): () => { loopP99: number; loopMax: number; poolP99: number; poolMax: number } {
+  const loop: number[] = [];
+  const pool: number[] = [];
+  const one = Buffer.alloc(1);
+  let expected = performance.now() + 10;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    loop.push(Math.max(0, now - expected));
+    expected = now + 10;
+    randomFill(one, () => pool.push(performance.now() - now));
+  }, 10);
+  return () => {
+    clearInterval(timer);
+    const l = [...loop].sort((a, b) => a - b);
+    const q = [...pool].sort((a, b) => a - b);
+    return {
+      loopP99: round(percentile(l, 99)),
+      loopMax: round(l[l.length - 1] ?? 0),
+      poolP99: round(percentile(q, 99)),
+      poolMax: round(q[q.length - 1] ?? 0),
+    };
+  };
+}
+
 function summary(r: RunResult) {
   const sorted = [...r.answerMs].sort((a, b) => a - b);
   return {
@@ -378,7 +406,9 @@ async function main(): Promise<void> {
     const cpu1 = process.cpuUsage();
     const main1 = threadCpuMs();
     const io1 = threadSyscalls();
+    const probe = probeDelays();
     const run = await profiled(() => carrier.run({ webhookUrl, numbers, rate: RATE, seconds: SECONDS }));
+    const delays = probe();
     const appCpu = process.cpuUsage(cpu1);
     const appElu = performance.eventLoopUtilization(elu0).utilization;
     console.log(
@@ -387,6 +417,10 @@ async function main(): Promise<void> {
         `carrier thread ${round(run.carrierCpuMs / run.placed, 2)} ms (while placing calls); ` +
         `service thread syscalls per call: ${round((threadSyscalls().r - io1.r) / run.placed, 1)} reads, ` +
         `${round((threadSyscalls().w - io1.w) / run.placed, 1)} writes`,
+    );
+    console.log(
+      `service waits (probes every 10 ms): event loop lag p99 ${delays.loopP99} ms max ${delays.loopMax} ms; ` +
+        `thread pool queue p99 ${delays.poolP99} ms max ${delays.poolMax} ms`,
     );
     const expected = warm + run.placed;
     const deadline = Date.now() + 30_000;

@@ -87,13 +87,4 @@ export class WebhookSigner {
   sign(timestamp: string, body: string): string {
     return sign(null, Buffer.from(`${timestamp}|${body}`), this.privateKey).toString('base64');
   }
-
-  /** sign() on libuv's thread pool, so a busy carrier's event loop keeps delivering. */
-  signAsync(timestamp: string, body: string): Promise<string> {
-    return new Promise((resolve, reject) =>
-      sign(null, Buffer.from(`${timestamp}|${body}`), this.privateKey, (err, signature) =>
-        err ? reject(err) : resolve(signature.toString('base64')),
-      ),
-    );
-  }
 }
