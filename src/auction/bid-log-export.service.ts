@@ -8,9 +8,9 @@ import { BidLogRepository } from './bid-log.repository';
 const BATCH = 500;
 const INTERVAL_MS = 1_000;
 
-function lineCount(entry: string): number {
+function lineCount(entry: Buffer): number {
   let n = 1;
-  for (let i = entry.indexOf('\n'); i !== -1; i = entry.indexOf('\n', i + 1)) n++;
+  for (let i = entry.indexOf(0x0a); i !== -1; i = entry.indexOf(0x0a, i + 1)) n++;
   return n;
 }
 

@@ -72,6 +72,7 @@ function iso(ms: number): string {
   return isoText;
 }
 
+const NEWLINE = Buffer.from('\n');
 const str = (v: string) => JSON.stringify(v);
 const nullable = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
 
@@ -125,19 +126,24 @@ export class BidLogRepository {
     await this.redis.client.rpush(redisKeys.bidLogQueue(), entry);
   }
 
-  /** Up to `max` queue entries (each one or more rows, one per line), oldest first. */
-  async takeBatch(max: number): Promise<string[]> {
-    return (await this.redis.client.lpop(redisKeys.bidLogQueue(), max)) ?? [];
+  /**
+   * Up to `max` queue entries (each one or more rows, one per line), oldest first. As bytes: they go
+   * to ClickHouse as they are, and a batch decoded to strings only to be joined and encoded again
+   * would be several copies of it on the JS heap.
+   */
+  async takeBatch(max: number): Promise<Buffer[]> {
+    return (await this.redis.client.lpopBuffer(redisKeys.bidLogQueue(), max)) ?? [];
   }
 
   /**
    * Puts entries taken by takeBatch back at the head of the queue, keeping only the lines that are
    * JSON objects; returns how many lines were dropped.
    */
-  async requeue(entries: string[]): Promise<number> {
+  async requeue(entries: Buffer[]): Promise<number> {
     let dropped = 0;
     const kept: string[] = [];
-    for (const entry of entries) {
+    for (const raw of entries) {
+      const entry = raw.toString('utf8');
       const lines = readableLines(entry);
       dropped += entry.split('\n').length - lines.length;
       if (lines.length > 0) kept.push(lines.join('\n'));
@@ -152,10 +158,12 @@ export class BidLogRepository {
   }
 
   /** Inserts queue entries (JSONEachRow lines) without re-encoding them. */
-  async insertClickHouse(entries: string[]): Promise<void> {
+  async insertClickHouse(entries: Buffer[]): Promise<void> {
+    const parts: Buffer[] = [];
+    for (const e of entries) parts.push(e, NEWLINE);
     const r = await this.clickhouse.client.exec({
       query: `INSERT INTO ${this.clickhouse.table('bid_log')} FORMAT JSONEachRow`,
-      values: Readable.from([entries.join('\n')]),
+      values: Readable.from([Buffer.concat(parts)]),
     });
     // Read the (empty) answer to its end so the connection goes back to the pool.
     await new Promise<void>((resolve, reject) => r.stream.on('end', resolve).on('error', reject).resume());

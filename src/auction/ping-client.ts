@@ -184,7 +184,8 @@ class PingHandler implements Dispatcher.DispatchHandler {
 export class Deadline {
   private readonly open: PingHandler[] = [];
   private readonly at: number;
-  private timer: NodeJS.Timeout;
+  private timer?: NodeJS.Timeout;
+  private check?: NodeJS.Immediate;
   private fired = false;
 
   constructor(ms: number) {
@@ -203,15 +204,18 @@ export class Deadline {
 
   cancel(): void {
     clearTimeout(this.timer);
+    if (this.check) clearImmediate(this.check);
     this.open.length = 0;
   }
 
   private fire(): void {
     // A timer counts from the event loop's clock, which lags while a turn of the loop runs, so it can
-    // fire a little early: the auction still waits for its deadline.
+    // fire a little early: the auction still waits for its deadline. Under a millisecond (a timer's
+    // grain), each turn of the loop checks again, answers that arrive meanwhile included.
     const early = this.at - performance.now();
     if (early > 0) {
-      this.timer = setTimeout(() => this.fire(), early);
+      if (early >= 1) this.timer = setTimeout(() => this.fire(), early);
+      else this.check = setImmediate(() => this.fire());
       return;
     }
     this.fired = true;
