@@ -1,5 +1,6 @@
 // Pure helpers: turn the snippet's URL parameters into attribution, and decide when a new visit
 // replaces a session's first-touch attribution.
+import { createHash } from 'node:crypto';
 import type { VisitAttribution } from './dni-session.repository';
 
 const UTM = ['source', 'medium', 'campaign', 'term', 'content'] as const;
@@ -27,6 +28,28 @@ export function attributionFrom(
     if (params[param] !== undefined) mapped[tag] = params[param];
   }
   return { landingPage: page, referrer, utm, clickIds, tags: { ...mapped, ...tags } };
+}
+
+/**
+ * A short text equal for two visits whenever they would leave a stored session alike: the fields
+ * that can restart attribution (click ids, UTM source and medium) and the tags the visit sets, in
+ * the order the visit gives them (a different order only costs a session read). Landing page and
+ * referrer are left out: a session keeps its first touch's. Same inputs as attributionFrom.
+ */
+export function visitFingerprint(
+  params: Record<string, string>,
+  tags: Record<string, string> | undefined,
+  paramTags: Record<string, string>,
+): string {
+  const mapped: string[] = [];
+  for (const param in paramTags) {
+    if (params[param] !== undefined) mapped.push(paramTags[param], params[param]);
+  }
+  const parts: unknown[] = [params.utm_source ?? '', params.utm_medium ?? ''];
+  for (const k of CLICK_IDS) parts.push(params[k] ?? '');
+  parts.push(mapped, tags ?? {});
+  const text = JSON.stringify(parts);
+  return text.length <= 160 ? text : createHash('sha256').update(text).digest('base64url');
 }
 
 /** A new paid click or a new source/medium starts a new attribution (first touch otherwise). */

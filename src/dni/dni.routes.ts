@@ -1,97 +1,225 @@
-// The snippet's public protocol, on plain Fastify routes. It is the hottest public path (every page
-// view of every landing page), so it skips Nest's per-request pipeline: bodies are checked by JSON
-// schemas compiled once (strict: no coercion, unknown fields rejected), answers are serialised by
-// compiled response schemas, and errors keep the service's `{ statusCode, code, message, requestId }`.
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+// The snippet's public protocol (dni-snippet/README.md). It is the hottest public path (every page
+// view of every landing page), so its POSTs are answered straight from the node:http server, ahead
+// of Fastify: the app-wide hooks (CORS, cookies, Nest middleware, view engine, request log, and the
+// async-context binding of Fastify's body parsers) cost more per request than the lease itself.
+// What those hooks gave this path is done here, once: CORS for any origin (the snippet never sends
+// credentials), the request id, the client address behind proxies, the HTTP timing metric, and
+// errors in the service's `{ statusCode, code, message, requestId }` shape. Bodies are checked by
+// JSON schemas compiled once (strict: no coercion, unknown fields rejected). Anything else under
+// /dni/v1/ (the CORS preflight, other methods, unknown paths) goes on to Fastify as before.
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import Ajv from 'ajv';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { errorBody } from '../common/app-exception.filter';
 import { AppError } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
+import { MetricsService } from '../infra/metrics/metrics.service';
 import { DniService } from './dni.service';
 import {
   ClickRequest,
   LeaseRequest,
   SessionRequest,
   clickRequestSchema,
-  heartbeatResponseSchema,
   leaseRequestSchema,
-  leaseResponseSchema,
   sessionRequestSchema,
 } from './dni.schemas';
 import { RateLimiter } from './rate-limiter';
 
+const PREFIX = '/dni/v1/';
+/** Valid bodies stay well under this (the schemas bound every field); sendBeacon allows 64 KB. */
+const BODY_LIMIT = 64 * 1024;
+const MAX_REQUEST_ID = 128;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface DniRoute {
+  path: string;
+  validate: ValidateFunction;
+  /** Resolves to the JSON answer (200), or undefined for 204. */
+  handle(body: unknown, req: IncomingMessage): Promise<object | undefined>;
+}
+
 @Injectable()
 export class DniRoutes implements OnModuleInit {
+  private readonly logger = new Logger('DniRoutes');
+  private readonly routes = new Map<string, DniRoute>();
+
   constructor(
     private readonly host: HttpAdapterHost,
     private readonly dni: DniService,
     private readonly limits: RateLimiter,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     const fastify = this.host.httpAdapter?.getInstance<FastifyInstance>();
-    if (!fastify?.post) return; // an application context without HTTP (CLI)
+    const server = fastify?.server as Server | undefined;
+    if (!server?.listeners) return; // an application context without HTTP (CLI)
     const ajv = new Ajv({
       allErrors: false,
       coerceTypes: false,
       removeAdditional: false,
       useDefaults: false,
     });
-    const validatorCompiler = ({ schema }: { schema: object }) => ajv.compile(schema);
-    const errorHandler = (error: Error, req: FastifyRequest, reply: FastifyReply) => {
-      const fe = error as Error & { validation?: unknown; validationContext?: string };
-      const mapped = fe.validation
-        ? new AppError(400, 'VALIDATION_FAILED', fe.message.replace(/^body\/?/, '') || 'invalid body')
-        : error;
-      const body = errorBody(mapped, String(req.id));
-      if (body.statusCode >= 500) req.log.error({ err: error }, 'dni request failed');
-      void reply.status(body.statusCode).send(body);
+    const lease = ajv.compile(leaseRequestSchema);
+    const session = ajv.compile(sessionRequestSchema);
+    const click = ajv.compile(clickRequestSchema);
+    const add = (path: string, validate: ValidateFunction, handle: DniRoute['handle']) =>
+      this.routes.set(PREFIX + path, { path: PREFIX + path, validate, handle });
+
+    add('lease', lease, (body, req) =>
+      this.dni.lease(body as LeaseRequest, { ip: clientIp(req), userAgent: req.headers['user-agent'] }),
+    );
+    add('heartbeat', session, (body) => this.dni.heartbeat(body as SessionRequest));
+    add('release', session, async (body) => {
+      await this.dni.release(body as SessionRequest);
+      return undefined;
+    });
+    add('click', click, async (body) => {
+      await this.dni.click(body as ClickRequest);
+      return undefined;
+    });
+
+    const others = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? '';
+      if (req.method === 'POST' && url.startsWith(PREFIX)) {
+        const q = url.indexOf('?');
+        const route = this.routes.get(q < 0 ? url : url.slice(0, q));
+        if (route) {
+          this.serve(route, req, res);
+          return;
+        }
+      }
+      for (const listener of others) listener.call(server, req, res);
+    });
+  }
+
+  private serve(route: DniRoute, req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const given = req.headers['x-request-id'];
+    const requestId =
+      typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID ? given : randomUUID();
+
+    const fail = (e: unknown) => {
+      const body = errorBody(e, requestId);
+      if (body.statusCode >= 500) this.logger.error({ err: e, requestId }, 'dni request failed');
+      this.send(route, res, requestId, started, body.statusCode, JSON.stringify(body));
     };
-    const route = (
-      url: string,
-      body: object,
-      response: object | undefined,
-      handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
-    ) =>
-      fastify.route({
-        method: 'POST',
-        url,
-        schema: response ? { body, response: { 200: response } } : { body },
-        validatorCompiler,
-        errorHandler,
-        handler,
-      });
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > BODY_LIMIT) {
+      res.shouldKeepAlive = false; // the rest of the body is not read
+      return fail(new AppError(413, 'PAYLOAD_TOO_LARGE', `Body over ${BODY_LIMIT} bytes`));
+    }
+    const type = mediaType(req.headers['content-type']);
+    if (type !== 'text/plain' && type !== 'application/json' && !(type === '' && hasNoBody(req))) {
+      res.shouldKeepAlive = false;
+      return fail(
+        new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as text/plain or application/json'),
+      );
+    }
 
-    route('/dni/v1/lease', leaseRequestSchema, leaseResponseSchema, async (req) => {
-      const body = req.body as LeaseRequest;
-      this.limit(req, body.key);
-      return this.dni.lease(body, { ip: req.ip, userAgent: req.headers['user-agent'] });
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) tooLarge = true;
+      else if (!first) first = chunk;
+      else (more ??= [first]).push(chunk);
     });
-    route('/dni/v1/heartbeat', sessionRequestSchema, heartbeatResponseSchema, async (req) => {
-      const body = req.body as SessionRequest;
-      this.limit(req, body.key);
-      return this.dni.heartbeat(body);
-    });
-    route('/dni/v1/release', sessionRequestSchema, undefined, async (req, reply) => {
-      const body = req.body as SessionRequest;
-      this.limit(req, body.key);
-      await this.dni.release(body);
-      return reply.status(204).send();
-    });
-    route('/dni/v1/click', clickRequestSchema, undefined, async (req, reply) => {
-      const body = req.body as ClickRequest;
-      this.limit(req, body.key);
-      await this.dni.click(body);
-      return reply.status(204).send();
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (tooLarge) return fail(new AppError(413, 'PAYLOAD_TOO_LARGE', `Body over ${BODY_LIMIT} bytes`));
+      let body: unknown;
+      if (first) {
+        try {
+          body = JSON.parse((more ? Buffer.concat(more, size) : first).toString('utf8'));
+        } catch {
+          return fail(new AppError(400, 'INVALID_JSON', 'Body is not valid JSON'));
+        }
+      } else if (type !== '') {
+        return fail(new AppError(400, 'INVALID_JSON', 'Body is not valid JSON'));
+      }
+      if (!route.validate(body)) {
+        return fail(new AppError(400, 'VALIDATION_FAILED', validationMessage(route.validate.errors)));
+      }
+      const key = (body as { key: string }).key;
+      if (
+        !this.limits.hit('ip', clientIp(req), this.config.dniRateLimit.perIp) ||
+        !this.limits.hit('key', key, this.config.dniRateLimit.perKey)
+      ) {
+        return fail(new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down'));
+      }
+      route.handle(body, req).then((answer) => {
+        if (answer === undefined) this.send(route, res, requestId, started, 204, undefined);
+        else this.send(route, res, requestId, started, 200, JSON.stringify(answer));
+      }, fail);
     });
   }
 
-  private limit(req: FastifyRequest, key: string): void {
-    const ip = this.limits.hit('ip', req.ip, this.config.dniRateLimit.perIp);
-    const campaign = this.limits.hit('key', key, this.config.dniRateLimit.perKey);
-    if (!ip || !campaign) throw new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down');
+  private send(
+    route: DniRoute,
+    res: ServerResponse,
+    requestId: string,
+    started: number,
+    status: number,
+    body: string | undefined,
+  ): void {
+    const headers: OutgoingHttpHeaders = {
+      'access-control-allow-origin': '*',
+      'x-request-id': requestId,
+    };
+    if (body !== undefined) {
+      headers['content-type'] = JSON_TYPE;
+      headers['content-length'] = Buffer.byteLength(body);
+    }
+    res.writeHead(status, headers);
+    res.end(body);
+    this.metrics.httpDuration.observe(
+      { method: 'POST', route: route.path, status: String(status) },
+      (performance.now() - started) / 1000,
+    );
   }
+}
+
+/** The media type without parameters, lower case; '' when absent. */
+function mediaType(header: string | undefined): string {
+  if (!header) return '';
+  const semi = header.indexOf(';');
+  return (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase();
+}
+
+function hasNoBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+}
+
+/**
+ * The client's address as Fastify gives it with `trustProxy: true` (the service runs behind a
+ * balancer): the first address of X-Forwarded-For, else the socket's peer.
+ */
+export function clientIp(req: IncomingMessage): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (typeof forwarded === 'string' && forwarded.length > 0) {
+    const comma = forwarded.indexOf(',');
+    const first = (comma < 0 ? forwarded : forwarded.slice(0, comma)).trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? '';
+}
+
+/** "params must NOT have more than 40 properties", "body must have required property 'key'". */
+function validationMessage(errors: ErrorObject[] | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return 'invalid body';
+  const where = e.instancePath ? e.instancePath.slice(1) : 'body';
+  return `${where} ${e.message ?? 'is invalid'}`;
 }

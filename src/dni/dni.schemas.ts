@@ -39,23 +39,6 @@ export const clickRequestSchema = {
   properties: { ...sessionRequestSchema.properties, number: { type: 'string', maxLength: 32 } },
 } as const;
 
-export const leaseResponseSchema = {
-  type: 'object',
-  properties: {
-    sid: { type: 'string' },
-    number: { type: ['string', 'null'] },
-    overflow: { type: 'boolean' },
-    targets: { type: 'array', items: { type: 'string' } },
-    ttl: { type: 'integer' },
-    heartbeat: { type: 'integer' },
-  },
-} as const;
-
-export const heartbeatResponseSchema = {
-  type: 'object',
-  properties: { number: { type: 'string' }, ttl: { type: 'integer' } },
-} as const;
-
 export interface LeaseRequest {
   key: string;
   sid?: string;

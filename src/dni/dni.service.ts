@@ -12,7 +12,7 @@ import { MetricsService } from '../infra/metrics/metrics.service';
 import { NumberPoolEntity } from '../numbers/number-pool.entity';
 import { NumbersService } from '../numbers/numbers.service';
 import type { TrackingNumberEntity } from '../numbers/tracking-number.entity';
-import { attributionFrom, isCrawler, resetsAttribution } from './attribution';
+import { attributionFrom, isCrawler, resetsAttribution, visitFingerprint } from './attribution';
 import { DniSession, DniSessionRepository } from './dni-session.repository';
 import { ClickRequest, LeaseRequest, SessionRequest } from './dni.schemas';
 import { LeaseResponseDto, PoolHealthResponseDto } from './dto/dni.dto';
@@ -22,6 +22,7 @@ import { PoolAllocatorRepository } from './pool-allocator.repository';
 export const HEARTBEAT_S = 60;
 /** A session is rewritten (and re-exported) at most this often when nothing changes. */
 const SESSION_REWRITE_MS = 60_000;
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export type AttributionMethod =
   'dial_click' | 'current_holder' | 'previous_holder' | 'repeat_caller' | 'source_only';
@@ -125,34 +126,43 @@ export class DniService implements OnModuleInit {
   async lease(req: LeaseRequest, client: ClientInfo): Promise<LeaseResponseDto> {
     const campaign = await this.campaignByKey(req.key);
     const sid = req.sid ?? randomBytes(16).toString('base64url');
-    const none = (ttl = 0): LeaseResponseDto => ({
-      sid,
-      number: null,
-      overflow: false,
-      targets: campaign.swapNumbers,
-      ttl,
-      heartbeat: HEARTBEAT_S,
-    });
-    if (campaign.status !== 'active' || isCrawler(client.userAgent)) return none();
+    if (campaign.status !== 'active' || isCrawler(client.userAgent)) return this.none(sid, campaign);
 
-    const params = req.params ?? {};
+    const params = req.params ?? NO_PARAMS;
     const pools = await this.campaignPools(campaign.id);
     const pool = this.pickPool(pools, params.cb_pub ?? req.tags?.publisher);
-    if (!pool) return none();
+    if (!pool) return this.none(sid, campaign);
 
     const now = Date.now();
+    // Only a visitor that brings its own sid can have a session already.
+    let previousPromise: Promise<DniSession | undefined> | undefined;
     let number: string | null = null;
     let overflow = false;
     let outcome: string;
-    const previousPromise = this.sessions.get(sid);
+    let fingerprint = '';
     if (pool.kind === 'static') {
       // A static source number is the publisher's own line: no lease, source-level attribution.
+      if (req.sid) previousPromise = this.sessions.get(sid);
       const active = await this.numbers.activeNumbers(pool.id);
       number = active[0]?.number ?? null;
       outcome = number ? 'static' : 'none';
     } else {
       await this.ensureSynced(pool.id);
-      const r = await this.allocator.lease(pool.id, sid, now, pool.leaseIdleS * 1000, pool.cooldownS * 1000);
+      fingerprint = visitFingerprint(params, req.tags, campaign.paramTags);
+      const r = await this.allocator.lease(
+        pool.id,
+        sid,
+        now,
+        pool.leaseIdleS * 1000,
+        pool.cooldownS * 1000,
+        fingerprint,
+        SESSION_REWRITE_MS,
+      );
+      if (r.fresh) {
+        // A renewal the stored session already reflects: nothing to read or write.
+        this.countLease(pool.id, r.outcome);
+        return this.answer(sid, r.number!, false, campaign, pool);
+      }
       outcome = r.outcome;
       if (r.number) number = r.number;
       else if (pool.overflowNumber) {
@@ -161,10 +171,12 @@ export class DniService implements OnModuleInit {
         outcome = 'overflow';
       } else outcome = 'none';
     }
-    this.leaseCounter.inc({ pool: pool.id, outcome });
+    this.countLease(pool.id, outcome);
+    // Leased from the pool (not overflow): the allocator can remember this visit's fingerprint.
+    const leased = pool.kind === 'session' && !overflow ? number : null;
 
     const visit = attributionFrom(req.page ?? '', req.ref ?? '', params, req.tags ?? {}, campaign.paramTags);
-    const previous = await previousPromise;
+    const previous = req.sid ? await (previousPromise ?? this.sessions.get(sid)) : undefined;
     const keep = previous && previous.campaignId === campaign.id && !resetsAttribution(previous, visit);
     // A renewal that changes nothing and comes soon after the last write needs no write at all.
     const unchanged =
@@ -173,7 +185,16 @@ export class DniService implements OnModuleInit {
       previous.poolId === pool.id &&
       now - previous.lastSeenAt < SESSION_REWRITE_MS &&
       Object.entries(visit.tags).every(([k, v]) => previous.tags[k] === v);
-    if (unchanged) return this.answer(sid, number, overflow, campaign, pool);
+    if (unchanged) {
+      // Next time the same visit is recognised by the allocator alone. Only a hint: a failure
+      // costs the next renewal a session read, nothing else.
+      if (leased) {
+        void this.allocator
+          .mark(pool.id, sid, leased, previous.lastSeenAt, fingerprint)
+          .catch(() => undefined);
+      }
+      return this.answer(sid, number, overflow, campaign, pool);
+    }
     const session: DniSession = {
       ...(keep ? previous : visit),
       tags: keep ? { ...previous.tags, ...visit.tags } : visit.tags,
@@ -188,8 +209,30 @@ export class DniService implements OnModuleInit {
       leasedAt: keep ? previous.leasedAt : now,
       lastSeenAt: now,
     };
-    await this.sessions.save(session, campaign.attributionWindowS);
+    // Issued together, in this order, on the one connection: the mark lands after the session.
+    const writes: Promise<unknown>[] = [this.sessions.save(session, campaign.attributionWindowS)];
+    if (leased) writes.push(this.allocator.mark(pool.id, sid, leased, now, fingerprint));
+    // The session moves away from another pool: that pool's fingerprint no longer describes it.
+    if (previous?.poolId && previous.poolId !== pool.id) {
+      writes.push(this.allocator.forget(previous.poolId, sid));
+    }
+    await Promise.all(writes);
     return this.answer(sid, number, overflow, campaign, pool);
+  }
+
+  private none(sid: string, campaign: CampaignEntity): LeaseResponseDto {
+    return {
+      sid,
+      number: null,
+      overflow: false,
+      targets: campaign.swapNumbers,
+      ttl: 0,
+      heartbeat: HEARTBEAT_S,
+    };
+  }
+
+  private countLease(poolId: string, outcome: string): void {
+    this.leaseCounter.inc({ pool: poolId, outcome });
   }
 
   private answer(

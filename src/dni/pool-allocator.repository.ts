@@ -1,4 +1,7 @@
-// The DNI pool allocator in Redis: one atomic Lua call per lease, heartbeat or release.
+// The DNI pool allocator in Redis: one atomic Lua call per heartbeat or release, and one per pool
+// for all the leases asked for in the same turn of the event loop (each still handled alone and in
+// order inside the script, so the guarantees are those of one call per lease; Redis parses one
+// command and the keys travel once).
 import { Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
@@ -6,12 +9,20 @@ import { redisKeys } from '../infra/redis/redis-keys';
 import {
   HEARTBEAT_SCRIPT,
   LEASE_SCRIPT,
+  MARK_SCRIPT,
   RELEASE_SCRIPT,
   STATUS_SCRIPT,
   SYNC_SCRIPT,
 } from './pool-allocator.scripts';
 
 export type LeaseOutcome = 'new' | 'kept' | 'rebound' | 'exhausted';
+
+export interface LeaseResult {
+  number?: string;
+  outcome: LeaseOutcome;
+  /** The visitor's stored session already reflects this visit and this number (see MARK_SCRIPT). */
+  fresh: boolean;
+}
 
 export interface PoolStatus {
   liveLeases: number;
@@ -31,7 +42,8 @@ export interface NumberHolder {
 }
 
 type AllocatorRedis = Redis & {
-  dniLease(...args: (string | number)[]): Promise<[string | null, LeaseOutcome]>;
+  dniLease(...args: (string | number)[]): Promise<(string | number | null)[]>;
+  dniMark(...args: (string | number)[]): Promise<number>;
   dniHeartbeat(...args: (string | number)[]): Promise<[string, number] | null>;
   dniRelease(...args: (string | number)[]): Promise<string | null>;
   dniSync(...args: (string | number)[]): Promise<number>;
@@ -39,48 +51,140 @@ type AllocatorRedis = Redis & {
 };
 
 const MAX_LEASE_MS = 4 * 3600 * 1000;
+/** Leases per script call at most, so one call never holds Redis for long. */
+const MAX_BATCH = 256;
+type PoolKeys = ReturnType<typeof redisKeys.dniPool>;
+
+interface QueuedLease {
+  sid: string;
+  now: number;
+  idleMs: number;
+  cooldownMs: number;
+  fingerprint: string;
+  rewriteMs: number;
+  resolve(r: LeaseResult): void;
+  reject(e: unknown): void;
+}
 
 @Injectable()
 export class PoolAllocatorRepository {
   private readonly redis: AllocatorRedis;
+  /** Key names per pool, built once (the lease path asks for them on every request). */
+  private readonly keyCache = new Map<string, PoolKeys>();
+  /** Leases waiting for the end of this event-loop turn, by pool. */
+  private queued = new Map<string, QueuedLease[]>();
+  private flushScheduled = false;
 
   constructor(redis: RedisService) {
     const client = redis.client;
     for (const [name, lua] of [
       ['dniLease', LEASE_SCRIPT],
+      ['dniMark', MARK_SCRIPT],
       ['dniHeartbeat', HEARTBEAT_SCRIPT],
       ['dniRelease', RELEASE_SCRIPT],
       ['dniSync', SYNC_SCRIPT],
       ['dniStatus', STATUS_SCRIPT],
     ] as const) {
-      if (!(name in client)) client.defineCommand(name, { numberOfKeys: 7, lua });
+      if (!(name in client)) client.defineCommand(name, { numberOfKeys: 8, lua });
     }
     this.redis = client as AllocatorRedis;
   }
 
-  async lease(poolId: string, sid: string, now: number, idleMs: number, cooldownMs: number) {
-    const [number, outcome] = await this.redis.dniLease(
-      ...redisKeys.dniPool(poolId),
-      sid,
-      now,
-      idleMs,
-      cooldownMs,
-    );
-    return { number: number ?? undefined, outcome };
+  private keys(poolId: string): PoolKeys {
+    let keys = this.keyCache.get(poolId);
+    if (!keys) {
+      if (this.keyCache.size >= 10_000) this.keyCache.clear();
+      keys = redisKeys.dniPool(poolId);
+      this.keyCache.set(poolId, keys);
+    }
+    return keys;
+  }
+
+  /**
+   * Keeps, re-binds or hands out a number. `fingerprint` describes the visit (see
+   * visitFingerprint); `rewriteMs` is how long a stored session counts as fresh.
+   */
+  lease(
+    poolId: string,
+    sid: string,
+    now: number,
+    idleMs: number,
+    cooldownMs: number,
+    fingerprint = '',
+    rewriteMs = 0,
+  ): Promise<LeaseResult> {
+    return new Promise((resolve, reject) => {
+      let queue = this.queued.get(poolId);
+      if (!queue) this.queued.set(poolId, (queue = []));
+      queue.push({ sid, now, idleMs, cooldownMs, fingerprint, rewriteMs, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // After the I/O callbacks of this turn: every lease request read in it joins the call.
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const queued = this.queued;
+    this.queued = new Map();
+    for (const [poolId, leases] of queued) {
+      for (let i = 0; i < leases.length; i += MAX_BATCH) {
+        this.leaseBatch(poolId, leases.length <= MAX_BATCH ? leases : leases.slice(i, i + MAX_BATCH));
+      }
+    }
+  };
+
+  private leaseBatch(poolId: string, leases: QueuedLease[]): void {
+    const args: (string | number)[] = [...this.keys(poolId)];
+    for (const l of leases) args.push(l.sid, l.now, l.idleMs, l.cooldownMs, l.fingerprint, l.rewriteMs);
+    const fail = (e: unknown) => {
+      for (const l of leases) l.reject(e);
+    };
+    // An explicit pipeline is written at once, rather than at the next turn with the automatic one.
+    const pipeline = this.redis.pipeline() as unknown as AllocatorRedis & ReturnType<Redis['pipeline']>;
+    void pipeline.dniLease(...args);
+    pipeline.exec().then((results) => {
+      const [err, value] = results?.[0] ?? [new Error('Redis gave no reply to the lease call')];
+      if (err) return fail(err);
+      const reply = value as (string | number | null)[];
+      for (let i = 0; i < leases.length; i++) {
+        const number = reply[3 * i] as string | null;
+        leases[i].resolve({
+          number: number ?? undefined,
+          outcome: reply[3 * i + 1] as LeaseOutcome,
+          fresh: reply[3 * i + 2] === 1,
+        });
+      }
+    }, fail);
+  }
+
+  /**
+   * Notes that the session stored for `sid` at `writtenAt` matches a visit with `fingerprint` while
+   * it holds `number`; ignored when the visitor is no longer bound to that number.
+   */
+  async mark(poolId: string, sid: string, number: string, writtenAt: number, fingerprint: string) {
+    return (await this.redis.dniMark(...this.keys(poolId), sid, number, writtenAt, fingerprint)) === 1;
+  }
+
+  /** Drops the visitor's fingerprint here (its session now belongs to another pool). */
+  async forget(poolId: string, sid: string): Promise<void> {
+    await this.redis.hdel(this.keys(poolId)[7], sid);
   }
 
   async heartbeat(poolId: string, sid: string, now: number, idleMs: number) {
-    const r = await this.redis.dniHeartbeat(...redisKeys.dniPool(poolId), sid, now, idleMs, MAX_LEASE_MS);
+    const r = await this.redis.dniHeartbeat(...this.keys(poolId), sid, now, idleMs, MAX_LEASE_MS);
     return r ? { number: r[0], expiresAt: Number(r[1]) } : undefined;
   }
 
   async release(poolId: string, sid: string, now: number): Promise<string | undefined> {
-    return (await this.redis.dniRelease(...redisKeys.dniPool(poolId), sid, now)) ?? undefined;
+    return (await this.redis.dniRelease(...this.keys(poolId), sid, now)) ?? undefined;
   }
 
   /** Makes Redis hold exactly the pool's active numbers; returns how many were added. */
   async sync(poolId: string, numbers: string[], now: number): Promise<number> {
-    const added = await this.redis.dniSync(...redisKeys.dniPool(poolId), now, ...numbers);
+    const added = await this.redis.dniSync(...this.keys(poolId), now, ...numbers);
     await this.redis.set(redisKeys.dniPoolSynced(poolId), '1');
     return added;
   }
@@ -90,7 +194,7 @@ export class PoolAllocatorRepository {
   }
 
   async status(poolId: string, now: number): Promise<PoolStatus> {
-    const [live, free, flat] = await this.redis.dniStatus(...redisKeys.dniPool(poolId), now);
+    const [live, free, flat] = await this.redis.dniStatus(...this.keys(poolId), now);
     const stats: Record<string, number> = {};
     for (let i = 0; i < flat.length; i += 2) stats[flat[i]] = Number(flat[i + 1]);
     return { liveLeases: Number(live), freeNumbers: Number(free), stats };
@@ -98,7 +202,7 @@ export class PoolAllocatorRepository {
 
   /** Who holds or last held a number, for call attribution. One pipelined round trip. */
   async holderOf(poolId: string, number: string): Promise<NumberHolder> {
-    const [leases, free, holder, , prev] = redisKeys.dniPool(poolId);
+    const [leases, free, holder, , prev] = this.keys(poolId);
     const r = await this.redis
       .multi()
       .zscore(leases, number)

@@ -8,6 +8,9 @@
 //       5 prev    (HASH number → "sid|released-at" of the holder before the current one)
 //       6 start   (HASH number → lease start ms, for hold-time statistics)
 //       7 stats   (HASH counters: requests, new, kept, rebound, exhausted, peak, ended, held_ms)
+//       8 fp      (HASH sid → "written-at ms|number|visit fingerprint" of the visitor's stored session,
+//                  kept only while KEYS[4] binds the sid to a number here; lets a renewal that
+//                  changes nothing skip reading and rewriting the session)
 
 /** Frees leases whose expiry has passed (at most 100 per call); shared prologue of every script. */
 const REAP = `
@@ -37,41 +40,84 @@ local function take(n, sid, now, idle)
 end
 `;
 
-/** ARGV: sid, now ms, idle ms, cooldown ms. Returns {number|false, outcome}. */
+/**
+ * Leases for several visitors of one pool in one call, each exactly as if it ran alone, in the
+ * order given. ARGV: six values per visitor: sid, now ms, idle ms, cooldown ms, visit fingerprint,
+ * rewrite ms. Returns three values per visitor: number|false, outcome, fresh. Fresh is 1 when the
+ * visitor keeps its number and its session was stored less than `rewrite ms` ago from a visit with
+ * the same fingerprint (MARK_SCRIPT), so the session needs no work.
+ */
 export const LEASE_SCRIPT = `${REAP}
-local sid, now, idle, cooldown = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-reap(now)
-redis.call('HINCRBY', KEYS[7], 'requests', 1)
-local mine = redis.call('HGET', KEYS[4], sid)
-if mine and redis.call('HGET', KEYS[3], mine) == sid then
-  if redis.call('ZSCORE', KEYS[1], mine) then
-    redis.call('ZADD', KEYS[1], now + idle, mine)
-    redis.call('HINCRBY', KEYS[7], 'kept', 1)
-    return {mine, 'kept'}
+local function fresh(sid, n, now, fp, rewrite)
+  local f = redis.call('HGET', KEYS[8], sid)
+  if not f then return 0 end
+  local bar = string.find(f, '|', 1, true)
+  if now - tonumber(string.sub(f, 1, bar - 1)) >= rewrite then return 0 end
+  if string.sub(f, bar + 1) ~= n .. '|' .. fp then return 0 end
+  return 1
+end
+local function lease(sid, now, idle, cooldown, fp, rewrite)
+  local mine = redis.call('HGET', KEYS[4], sid)
+  if mine and redis.call('HGET', KEYS[3], mine) == sid then
+    if redis.call('ZSCORE', KEYS[1], mine) then
+      redis.call('ZADD', KEYS[1], now + idle, mine)
+      return mine, 'kept', fresh(sid, mine, now, fp, rewrite)
+    end
+    if redis.call('ZSCORE', KEYS[2], mine) then
+      -- The visitor comes back to the number it last held, which nobody took since.
+      take(mine, sid, now, idle)
+      return mine, 'rebound', fresh(sid, mine, now, fp, rewrite)
+    end
   end
-  if redis.call('ZSCORE', KEYS[2], mine) then
-    -- The visitor comes back to the number it last held, which nobody took since.
-    take(mine, sid, now, idle)
-    redis.call('HINCRBY', KEYS[7], 'rebound', 1)
-    return {mine, 'rebound'}
+  local cand = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - cooldown, 'WITHSCORES', 'LIMIT', 0, 1)
+  if #cand == 0 then return false, 'exhausted', 0 end
+  local n, released = cand[1], cand[2]
+  local old = redis.call('HGET', KEYS[3], n)
+  if old then
+    if redis.call('HGET', KEYS[4], old) == n then
+      redis.call('HDEL', KEYS[4], old)
+      redis.call('HDEL', KEYS[8], old)
+    end
+    redis.call('HSET', KEYS[5], n, old .. '|' .. released)
   end
+  redis.call('HSET', KEYS[3], n, sid)
+  redis.call('HSET', KEYS[4], sid, n)
+  redis.call('HDEL', KEYS[8], sid)
+  take(n, sid, now, idle)
+  return n, 'new', 0
 end
-local cand = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - cooldown, 'WITHSCORES', 'LIMIT', 0, 1)
-if #cand == 0 then
-  redis.call('HINCRBY', KEYS[7], 'exhausted', 1)
-  return {false, 'exhausted'}
+local counts = {kept = 0, rebound = 0, new = 0, exhausted = 0}
+local out = {}
+local reaped = -1
+for i = 1, #ARGV, 6 do
+  local now = tonumber(ARGV[i + 1])
+  if now > reaped then
+    reap(now)
+    reaped = now
+  end
+  local n, outcome, f = lease(ARGV[i], now, tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4],
+    tonumber(ARGV[i + 5]))
+  counts[outcome] = counts[outcome] + 1
+  local j = (i - 1) / 2
+  out[j + 1] = n
+  out[j + 2] = outcome
+  out[j + 3] = f
 end
-local n, released = cand[1], cand[2]
-local old = redis.call('HGET', KEYS[3], n)
-if old then
-  if redis.call('HGET', KEYS[4], old) == n then redis.call('HDEL', KEYS[4], old) end
-  redis.call('HSET', KEYS[5], n, old .. '|' .. released)
+redis.call('HINCRBY', KEYS[7], 'requests', #ARGV / 6)
+for outcome, c in pairs(counts) do
+  if c > 0 then redis.call('HINCRBY', KEYS[7], outcome, c) end
 end
-redis.call('HSET', KEYS[3], n, sid)
-redis.call('HSET', KEYS[4], sid, n)
-take(n, sid, now, idle)
-redis.call('HINCRBY', KEYS[7], 'new', 1)
-return {n, 'new'}
+return out
+`;
+
+/**
+ * ARGV: sid, number, written-at ms, visit fingerprint. Records the fingerprint of the session just
+ * stored (or found up to date) for the visitor, if the visitor is still bound to that number here.
+ */
+export const MARK_SCRIPT = `
+if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[8], ARGV[1], ARGV[3] .. '|' .. ARGV[2] .. '|' .. ARGV[4])
+return 1
 `;
 
 /** ARGV: sid, now ms, idle ms, max lease ms. Returns {number, expiry} or false when the lease is gone. */
@@ -107,7 +153,10 @@ local function drop(n)
   redis.call('ZREM', KEYS[1], n)
   redis.call('ZREM', KEYS[2], n)
   local h = redis.call('HGET', KEYS[3], n)
-  if h and redis.call('HGET', KEYS[4], h) == n then redis.call('HDEL', KEYS[4], h) end
+  if h and redis.call('HGET', KEYS[4], h) == n then
+    redis.call('HDEL', KEYS[4], h)
+    redis.call('HDEL', KEYS[8], h)
+  end
   redis.call('HDEL', KEYS[3], n)
   redis.call('HDEL', KEYS[5], n)
   redis.call('HDEL', KEYS[6], n)

@@ -13,6 +13,7 @@ export const redisKeys = {
       `${tag}:prev`,
       `${tag}:start`,
       `${tag}:stats`,
+      `${tag}:fp`,
     ] as const;
   },
   dniPoolSynced: (poolId: string) => `{dni:${poolId}}:synced`,
