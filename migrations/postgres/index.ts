@@ -4,10 +4,12 @@ import { Init1763700000000 } from './1763700000000-init';
 import { Calls1795200000000 } from './1795200000000-calls';
 import { CdrPixels1795300000000 } from './1795300000000-cdr-pixels';
 import { HoldMessage1795400000000 } from './1795400000000-hold-message';
+import { CdrOutboxPrune1795450000000 } from './1795450000000-cdr-outbox-prune';
 
 export const postgresMigrations = [
   Init1763700000000,
   Calls1795200000000,
   CdrPixels1795300000000,
   HoldMessage1795400000000,
+  CdrOutboxPrune1795450000000,
 ];

@@ -1,9 +1,9 @@
-// Runs CDR export jobs (worker role): one outbox batch per job.
+// Runs CDR export jobs (worker role): each job exports outbox batches until the outbox runs dry.
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
-import { CdrExportService, CdrQueue, type ExportBatchJob } from './cdr-export.service';
+import { CdrExportService, CdrQueue, type ExportJob } from './cdr-export.service';
 
 @Processor(CdrQueue.Name)
 export class CdrExportProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -20,11 +20,11 @@ export class CdrExportProcessor extends WorkerHost implements OnApplicationBoots
     this.worker.concurrency = this.config.cdr.concurrency;
   }
 
-  async process(job: Job<ExportBatchJob>): Promise<number> {
+  async process(job: Job<ExportJob>): Promise<number> {
     this.logger.debug(
-      { jobId: job.id, batchId: job.data.batchId, attempt: job.attemptsMade + 1 },
+      { jobId: job.id, slot: job.data.slot, attempt: job.attemptsMade + 1 },
       'exporting CDRs',
     );
-    return this.exporter.exportBatch(job.data.batchId);
+    return this.exporter.exportPending();
   }
 }

@@ -1,42 +1,45 @@
 // Moves finished calls from the PostgreSQL outbox into ClickHouse `cdr`, in the worker role.
 //
-// - Dispatcher (every cdr.dispatchIntervalMs): claims pending outbox rows into batches and queues one
-//   BullMQ job per batch (job id = batch id, so adding it twice is one job).
-// - Export job: loads the batch's records, fires the conversion pixels they call for (idempotent per
-//   pixel, call and event), inserts the CDR rows, marks the outbox rows exported. A failure (ClickHouse
-//   down) throws, and BullMQ retries with exponential backoff; the rows stay pending meanwhile.
-// - Sweeper (every cdr.sweepIntervalMs): a batch still pending long after it was claimed whose job is
-//   gone (lost with Redis, out of retries, never queued because the process died) is moved into a new
-//   batch and queued again. So rows wait out an outage of any length and then arrive.
-// An export that runs twice (duplicated job, retry after a lost acknowledgement) writes the same rows
-// again with a higher version; `cdr` is a ReplacingMergeTree read with FINAL, so nothing is doubled.
-// To export a call again after its record changed, set its outbox row's batch_id and exported_at to NULL.
+// - Dispatcher (every cdr.dispatchIntervalMs): when the outbox has rows, makes sure export jobs are
+//   queued, up to cdr.concurrency of them (one fixed job id per slot, so every worker instance asking
+//   for the same slot gets one job).
+// - Export job: takes a batch out of the outbox (CdrOutboxRepository.take: the rows are deleted in a
+//   transaction left open), fires the conversion pixels the records call for (idempotent per pixel,
+//   call and event), inserts the CDR rows into ClickHouse, then commits; the next batch is read while
+//   this one is inserted. It goes on while batches come back full. A failure (ClickHouse down) rolls
+//   the batch back, so its rows are pending again, and throws; BullMQ retries with exponential backoff,
+//   and once the job is out of tries the dispatcher queues a new one. So rows wait out an outage of
+//   any length and then arrive.
+// - A lost job (worker killed, Redis lost the job, process hung) leaves nothing behind: an uncommitted
+//   batch goes back to the outbox when its connection closes, or after cdr.staleAfterMs of silence, and
+//   the dispatcher queues jobs for whatever the outbox holds, whatever the queue remembers.
+// An export that writes a call twice (the commit is lost after ClickHouse took the rows, or the call is
+// re-queued) writes the same row with a higher version; `cdr` is a ReplacingMergeTree read with FINAL,
+// so nothing is doubled. To export calls again after their records changed: CdrOutboxRepository.requeue.
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { PixelsService } from '../pixels/pixels.service';
-import { CdrOutboxRepository } from './cdr-outbox.repository';
-import { toCdrRow } from './cdr-row';
+import { CdrOutboxRepository, type OutboxBatch } from './cdr-outbox.repository';
+import { cdrRowFromLine } from './cdr-row';
 import { CdrRepository } from './cdr.repository';
 
 export enum CdrQueue {
   Name = 'cdr-export',
 }
 export enum CdrJob {
-  ExportBatch = 'export-batch',
+  Export = 'export',
 }
-export interface ExportBatchJob {
-  batchId: string;
+export interface ExportJob {
+  slot: number;
 }
 
-/** Job states in which a batch's job will still run (or is running). */
-const ALIVE = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
-const SWEEP_LIMIT = 200;
+/** One export job stops after this long (and is queued again if rows remain), so no job runs forever. */
+const JOB_BUDGET_MS = 30_000;
 
-export const exportJobId = (batchId: string) => `cdr-${batchId}`;
+export const exportJobId = (slot: number) => `cdr-export-${slot}`;
 
 @Injectable()
 export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
@@ -45,13 +48,12 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
   private readonly failures;
   private timers: NodeJS.Timeout[] = [];
   private dispatching?: Promise<number>;
-  private sweeping?: Promise<number>;
   private closing = false;
 
   constructor(
     private readonly outbox: CdrOutboxRepository,
     private readonly cdr: CdrRepository,
-    @InjectQueue(CdrQueue.Name) private readonly queue: Queue<ExportBatchJob>,
+    @InjectQueue(CdrQueue.Name) private readonly queue: Queue<ExportJob>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
     @Optional() private readonly pixels?: PixelsService,
@@ -65,99 +67,114 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    const every = (ms: number, fn: () => Promise<unknown>) => {
-      const t = setInterval(() => void fn().catch(() => undefined), ms);
-      t.unref();
-      this.timers.push(t);
-    };
-    every(this.config.cdr.dispatchIntervalMs, () => this.dispatch());
-    every(this.config.cdr.sweepIntervalMs, () => this.sweep());
+    const t = setInterval(
+      () => void this.dispatch().catch(() => undefined),
+      this.config.cdr.dispatchIntervalMs,
+    );
+    t.unref();
+    this.timers.push(t);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     for (const t of this.timers) clearInterval(t);
-    await Promise.allSettled([this.dispatching, this.sweeping]);
+    await Promise.allSettled([this.dispatching]);
   }
 
-  /** Claims pending outbox rows into batches and queues their jobs; rows claimed. */
+  /** Queues export jobs when the outbox has rows; jobs asked for. */
   dispatch(): Promise<number> {
-    this.dispatching ??= this.claimAll().finally(() => (this.dispatching = undefined));
+    this.dispatching ??= this.queueJobs().finally(() => (this.dispatching = undefined));
     return this.dispatching;
   }
 
-  /** Re-queues the rows of batches whose job is gone; rows re-queued. */
-  sweep(): Promise<number> {
-    this.sweeping ??= this.sweepStale().finally(() => (this.sweeping = undefined));
-    return this.sweeping;
-  }
-
-  /** The export job: writes the batch's pending records to ClickHouse; rows written. */
-  async exportBatch(batchId: string): Promise<number> {
-    const records = await this.outbox.loadBatch(batchId);
-    if (records.length === 0) return 0;
-    const now = Date.now();
-    const rows = records.map((r) => toCdrRow(r, now));
-    try {
-      // Pixels first: a ClickHouse outage must not hold up conversions reported to third parties.
-      await this.pixels?.fireForCdrs(rows);
-      await this.cdr.insert(rows);
-      await this.outbox.markExported(batchId);
-    } catch (e) {
-      this.failures.inc();
-      this.logger.warn(
-        { batchId, rows: rows.length, err: (e as Error).message },
-        'CDR export failed, will retry',
-      );
-      throw e;
-    }
-    this.exported.inc(rows.length);
-    return rows.length;
-  }
-
-  /** Queues the export job of a batch (a no-op while that job exists). */
-  async enqueue(batchId: string): Promise<void> {
+  /** Queues the export job of a slot (a no-op while that job exists). */
+  async enqueue(slot: number): Promise<void> {
     const { attempts, retryBaseMs } = this.config.cdr;
     await this.queue.add(
-      CdrJob.ExportBatch,
-      { batchId },
+      CdrJob.Export,
+      { slot },
       {
-        jobId: exportJobId(batchId),
+        jobId: exportJobId(slot),
         attempts,
         backoff: { type: 'exponential', delay: retryBaseMs },
         removeOnComplete: true,
-        removeOnFail: { count: 1_000 },
+        // Frees the slot's id, so the next dispatch queues the slot again (failures are logged and counted).
+        removeOnFail: true,
       },
     );
   }
 
-  private async claimAll(): Promise<number> {
-    let claimed = 0;
-    while (!this.closing) {
-      const batchId = randomUUID();
-      const n = await this.outbox.claim(batchId, this.config.cdr.batchSize);
-      if (n === 0) break;
-      claimed += n;
-      // If this fails (Redis down) the rows stay claimed; the sweeper queues them later.
-      await this.enqueue(batchId);
-      if (n < this.config.cdr.batchSize) break;
+  /**
+   * The export job: exports batches while they come back full (and the job's time budget lasts), reading
+   * each next batch while the current one is written. Rows written.
+   */
+  async exportPending(): Promise<number> {
+    const { batchSize } = this.config.cdr;
+    const until = Date.now() + JOB_BUDGET_MS;
+    let written = 0;
+    let next: Promise<OutboxBatch> | undefined = this.take();
+    try {
+      while (next) {
+        const batch = await next;
+        next = undefined;
+        const full = batch.lines.length === batchSize;
+        if (full && !this.closing && Date.now() < until) {
+          next = this.take();
+          // Handled where it is awaited (or rolled back below); this only keeps an early failure from
+          // counting as an unhandled rejection while the current batch is written.
+          next.catch(() => undefined);
+        }
+        written += await this.write(batch);
+      }
+    } finally {
+      // A batch read ahead of a failed write goes back untouched.
+      if (next) await next.then((b) => b.rollback()).catch(() => undefined);
     }
-    return claimed;
+    return written;
   }
 
-  private async sweepStale(): Promise<number> {
-    let moved = 0;
-    for (const batchId of await this.outbox.staleBatches(this.config.cdr.staleAfterMs, SWEEP_LIMIT)) {
-      if (this.closing) break;
-      const state = await this.queue.getJobState(exportJobId(batchId));
-      if (ALIVE.has(state)) continue;
-      const fresh = randomUUID();
-      const n = await this.outbox.rebatch(batchId, fresh);
-      if (n === 0) continue;
-      await this.enqueue(fresh);
-      moved += n;
-      this.logger.log({ batchId, newBatchId: fresh, rows: n, jobState: state }, 'CDR batch re-queued');
+  /** Exports one batch; rows written. */
+  async exportBatch(): Promise<number> {
+    return this.write(await this.take());
+  }
+
+  private take(): Promise<OutboxBatch> {
+    return this.outbox.take(this.config.cdr.batchSize, this.config.cdr.staleAfterMs, Date.now());
+  }
+
+  /** Writes a taken batch to ClickHouse and commits its removal from the outbox, or gives it back. */
+  private async write(batch: OutboxBatch): Promise<number> {
+    const n = batch.lines.length;
+    if (n === 0) {
+      await batch.commit();
+      return 0;
     }
-    return moved;
+    try {
+      // Pixels first: a ClickHouse outage must not hold up conversions reported to third parties. Their
+      // templates need the rows as objects, which only tenants with pixels pay for.
+      if (this.pixels && (await this.pixels.anyEnabledFor(batch.tenantIds))) {
+        await this.pixels.fireForCdrs(batch.lines.map(cdrRowFromLine));
+      }
+      await this.cdr.insertLines(batch.lines);
+    } catch (e) {
+      await batch.rollback().catch(() => undefined);
+      this.failures.inc();
+      this.logger.warn({ rows: n, err: (e as Error).message }, 'CDR export failed, will retry');
+      throw e;
+    }
+    // If the commit fails (PostgreSQL gone) the rows stay pending and are written again later: a newer
+    // version of the same CDRs, which FINAL reads as one.
+    await batch.commit();
+    this.exported.inc(n);
+    return n;
+  }
+
+  private async queueJobs(): Promise<number> {
+    if (this.closing) return 0;
+    const { batchSize, concurrency } = this.config.cdr;
+    const pending = await this.outbox.pendingUpTo(batchSize * concurrency);
+    const slots = Math.min(concurrency, Math.ceil(pending / batchSize));
+    for (let slot = 0; slot < slots; slot++) await this.enqueue(slot);
+    return slots;
   }
 }

@@ -1,92 +1,131 @@
 // The CDR outbox in PostgreSQL. The call flow writes a `cdr_outbox` row with the final record (one
-// transaction); the exporter claims pending rows into batches (batch_id, enqueued_at), loads a batch with
-// its records and marks the rows exported once ClickHouse has them. Claims use SKIP LOCKED so any number
-// of workers share the work without taking the same row twice.
+// statement); a row in the outbox means "this call's CDR is not in ClickHouse yet".
+//
+// An exporter takes a batch by deleting its rows inside a transaction that stays open while the rows go
+// to ClickHouse: commit once ClickHouse has them, roll back if it does not. Until the commit the deleted
+// rows are locked, so other exporters skip them (SKIP LOCKED) and every reader still counts them as
+// pending; if the exporter dies its connection closes and PostgreSQL gives the rows back by itself.
+// So no batch bookkeeping is written per row (claiming by UPDATE and marking exported cost more than the
+// rest of the PostgreSQL side of an export), and exported rows leave the table at once.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { CallRecordRow } from './cdr-row';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { chTime } from './cdr-row';
+import { CDR_LINE_SQL } from './cdr-row-sql';
 
-const CH_TIMES = ['received_at', 'answered_at', 'routing_at', 'ringing_at', 'connected_at', 'ended_at'];
-const CH_FORMAT = 'YYYY-MM-DD HH24:MI:SS.MS';
+/**
+ * Takes up to $1 pending rows (oldest first) out of the outbox and renders their records as CDR lines
+ * (cdr-row-sql.ts), with each record's tenant. `exported_at` is only ever set by exporters older than
+ * this one; the filter keeps their leftovers out and lets the partial index on pending rows serve the
+ * scan.
+ */
+const TAKE_SQL = `
+  WITH taken AS (
+    DELETE FROM cdr_outbox WHERE call_id IN (
+      SELECT call_id FROM cdr_outbox
+      WHERE exported_at IS NULL
+      ORDER BY created_at
+      LIMIT $1
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING call_id
+  )
+  SELECT c.tenant_id::text, ${CDR_LINE_SQL}
+  FROM taken t JOIN calls c ON c.id = t.call_id`;
+
+/**
+ * A batch taken out of the outbox: its records, and the open transaction that removed them. Exactly one
+ * of `commit` (ClickHouse has the rows) or `rollback` (it does not: the rows are pending again) must be
+ * called; both release the connection.
+ */
+export interface OutboxBatch {
+  /** The CDRs, one JSONCompactEachRow line each (CDR_COLUMNS order). */
+  readonly lines: string[];
+  /** The tenants the CDRs belong to. */
+  readonly tenantIds: string[];
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
 
 @Injectable()
 export class CdrOutboxRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Puts up to `limit` unclaimed pending rows (oldest first) into batch `batchId`; rows claimed. */
-  claim(batchId: string, limit: number): Promise<number> {
-    return this.affected(
-      `UPDATE cdr_outbox SET batch_id = $1, enqueued_at = now()
-       WHERE call_id IN (
-         SELECT call_id FROM cdr_outbox
-         WHERE exported_at IS NULL AND batch_id IS NULL
-         ORDER BY created_at
-         LIMIT $2
-         FOR UPDATE SKIP LOCKED
-       )`,
-      [batchId, limit],
-    );
+  /**
+   * Takes up to `limit` pending rows into a new batch. `holdLimitMs` bounds how long the batch may sit
+   * without the exporter talking to PostgreSQL: past it PostgreSQL ends the session and the rows are
+   * pending again, so a hung exporter cannot keep calls out of ClickHouse.
+   */
+  async take(limit: number, holdLimitMs: number, exportedAt: number): Promise<OutboxBatch> {
+    const client = await this.pool().connect();
+    // While the batch waits on ClickHouse the connection is idle, and PostgreSQL may end it (the hold
+    // limit, a restart): the client then reports the error as an event, which must not go unheard.
+    let lost: Error | undefined;
+    const onError = (e: Error) => (lost = e);
+    client.on('error', onError);
+    let done = false;
+    const finish = async (sql: string) => {
+      if (done) return;
+      done = true;
+      try {
+        if (lost) throw lost;
+        await client.query(sql);
+        client.removeListener('error', onError);
+        client.release();
+      } catch (e) {
+        // A connection whose transaction state is unknown is not handed out again (the listener stays
+        // for whatever the closing connection still reports).
+        client.release(e as Error);
+        throw e;
+      }
+    };
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `SET LOCAL idle_in_transaction_session_timeout = ${Math.max(1, Math.round(holdLimitMs))}`,
+      );
+      const { rows } = await client.query<[string, string]>({
+        text: TAKE_SQL,
+        values: [limit, chTime(exportedAt), exportedAt],
+        rowMode: 'array',
+      });
+      const lines = rows.map((r) => r[1]);
+      const tenantIds = [...new Set(rows.map((r) => r[0]))];
+      return { lines, tenantIds, commit: () => finish('COMMIT'), rollback: () => finish('ROLLBACK') };
+    } catch (e) {
+      await finish('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The CDR lines of the given calls as the export renders them, outbox untouched (checks, re-export tools). */
+  async lines(callIds: string[], exportedAt: number): Promise<string[]> {
+    const { rows } = await this.pool().query<[string]>({
+      text: `SELECT ${CDR_LINE_SQL} FROM calls c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id`,
+      values: [callIds, chTime(exportedAt), exportedAt],
+      rowMode: 'array',
+    });
+    return rows.map((r) => r[0]);
   }
 
   /**
-   * The records of a batch's rows that are not exported yet, with the timestamps already in ClickHouse's
-   * text form and only the legs' ids (PostgreSQL does that far cheaper than parsing it all in JS).
+   * Puts calls back into the outbox so their CDRs are written again (after a record changed). A call
+   * whose row is in a batch being exported right now waits for that export to end, then is added anew.
    */
-  loadBatch(batchId: string): Promise<CallRecordRow[]> {
-    return this.db.query(
-      `SELECT c.id, c.tenant_id, c.call_session_id, c.campaign_id, c.publisher_id, c.pool_id, c.buyer_id,
-         c.target_id, c.tracking_number, c.caller, c.destination, c.state, c.reason, c.duplicate,
-         c.attribution_method, c.attribution_confidence, c.dni_session_id, c.tags,
-         ${CH_TIMES.map((t) => `to_char(c.${t} AT TIME ZONE 'UTC', '${CH_FORMAT}') AS ${t}`).join(', ')},
-         c.ring_ms, c.talk_ms, c.total_ms, c.attempts, c.converted, c.conversion_seconds,
-         c.revenue, c.payout, c.profit, c.hangup_cause, c.hangup_source, c.sip_hangup_cause, c.auction,
-         jsonb_path_query_array(c.legs, '$[*] ? (@.callControlId.type() == "string" && @.callControlId != "").callControlId') AS leg_ids, NULL AS legs,
-         CASE WHEN c.connected_at IS NULL THEN 0
-              ELSE greatest(0, round(extract(epoch FROM c.connected_at - c.received_at) * 1000))::int
-         END AS time_to_connect_ms
-       FROM cdr_outbox o JOIN calls c ON c.id = o.call_id
-       WHERE o.batch_id = $1 AND o.exported_at IS NULL`,
-      [batchId],
+  async requeue(callIds: string[]): Promise<number> {
+    const rows: Array<{ call_id: string }> = await this.db.query(
+      `INSERT INTO cdr_outbox (call_id)
+       SELECT c.id FROM calls c WHERE c.id = ANY($1::uuid[])
+       ON CONFLICT (call_id) DO UPDATE SET exported_at = NULL, batch_id = NULL, created_at = now()
+       RETURNING call_id`,
+      [callIds],
     );
+    return rows.length;
   }
 
-  /**
-   * Marks the batch's pending rows exported: exactly the rows loadBatch returned, since a batch never
-   * gains rows after its claim (claims and re-batching always use a fresh batch id). Rows moved to
-   * another batch meanwhile, or reset for a re-export, keep waiting.
-   */
-  markExported(batchId: string): Promise<number> {
-    return this.affected(
-      `UPDATE cdr_outbox SET exported_at = now() WHERE batch_id = $1 AND exported_at IS NULL`,
-      [batchId],
-    );
-  }
-
-  /** Batches with rows still pending that were claimed more than `olderThanMs` ago. */
-  async staleBatches(olderThanMs: number, limit: number): Promise<string[]> {
-    const rows: Array<{ batch_id: string }> = await this.db.query(
-      `SELECT batch_id FROM cdr_outbox
-       WHERE exported_at IS NULL AND batch_id IS NOT NULL
-         AND enqueued_at < now() - make_interval(secs => $1::double precision / 1000)
-       GROUP BY batch_id
-       ORDER BY min(enqueued_at)
-       LIMIT $2`,
-      [olderThanMs, limit],
-    );
-    return rows.map((r) => r.batch_id);
-  }
-
-  /** Moves a batch's pending rows into a new batch; rows moved. */
-  rebatch(oldBatchId: string, newBatchId: string): Promise<number> {
-    return this.affected(
-      `UPDATE cdr_outbox SET batch_id = $2, enqueued_at = now()
-       WHERE batch_id = $1 AND exported_at IS NULL`,
-      [oldBatchId, newBatchId],
-    );
-  }
-
-  /** Rows not exported yet (all tenants, or one). */
+  /** Rows not exported yet (all tenants, or one). Rows in a batch being exported still count. */
   async pending(tenantId?: string): Promise<number> {
     const rows: Array<{ n: string }> = tenantId
       ? await this.db.query(
@@ -98,9 +137,23 @@ export class CdrOutboxRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Runs an UPDATE; TypeORM's postgres driver answers [rows, affected] for it. */
-  private async affected(sql: string, params: unknown[]): Promise<number> {
-    const [, n] = (await this.db.query(sql, params)) as [unknown, number];
-    return n;
+  /** Pending rows, counted up to `atMost` (cheap however long the outbox is). */
+  async pendingUpTo(atMost: number, tenantId?: string): Promise<number> {
+    const rows: Array<{ n: string }> = tenantId
+      ? await this.db.query(
+          `SELECT count(*) AS n FROM (
+             SELECT 1 FROM cdr_outbox o JOIN calls c ON c.id = o.call_id
+             WHERE o.exported_at IS NULL AND c.tenant_id = $1 LIMIT $2) x`,
+          [tenantId, atMost],
+        )
+      : await this.db.query(
+          `SELECT count(*) AS n FROM (SELECT 1 FROM cdr_outbox WHERE exported_at IS NULL LIMIT $1) x`,
+          [atMost],
+        );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private pool(): Pool {
+    return (this.db.driver as PostgresDriver).master as Pool;
   }
 }

@@ -132,6 +132,94 @@ export interface CdrRow {
   version: number;
 }
 
+/** The columns of `cdr` that the export writes, in the order of its positional (JSONCompactEachRow) rows. */
+export const CDR_COLUMNS = [
+  'call_id',
+  'call_session_id',
+  'leg_ids',
+  'dni_session_id',
+  'tenant_id',
+  'campaign_id',
+  'publisher_id',
+  'pool_id',
+  'buyer_id',
+  'target_id',
+  'tracking_number',
+  'caller',
+  'destination',
+  'caller_state',
+  'caller_area_code',
+  'caller_country',
+  'landing_page',
+  'referrer',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'gclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'fbclid',
+  'ttclid',
+  'attribution_method',
+  'attribution_confidence',
+  'tags',
+  'state',
+  'reason',
+  'connected',
+  'converted',
+  'duplicate',
+  'blocked',
+  'abandoned',
+  'no_target',
+  'started_at',
+  'answered_at',
+  'routing_at',
+  'ringing_at',
+  'connected_at',
+  'ended_at',
+  'ring_ms',
+  'talk_ms',
+  'total_ms',
+  'time_to_connect_ms',
+  'attempts',
+  'conversion_seconds',
+  'revenue',
+  'payout',
+  'profit',
+  'hangup_cause',
+  'hangup_source',
+  'sip_hangup_cause',
+  'auction_pings',
+  'auction_bids',
+  'winning_bid',
+  'runner_up_bid',
+  'exported_at',
+  'version',
+] as const satisfies ReadonlyArray<keyof CdrRow>;
+
+// Fails to compile when CdrRow gains a field that CDR_COLUMNS does not list.
+const everyColumnListed: [Exclude<keyof CdrRow, (typeof CDR_COLUMNS)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyColumnListed;
+
+/** A CDR row as positional values in CDR_COLUMNS order (one JSONCompactEachRow line). */
+export const cdrValues = (row: CdrRow): unknown[] => CDR_COLUMNS.map((c) => row[c]);
+
+/** A CDR row back from one JSONCompactEachRow line of the export. */
+export function cdrRowFromLine(line: string): CdrRow {
+  const values = JSON.parse(line) as unknown[];
+  if (!Array.isArray(values) || values.length !== CDR_COLUMNS.length) {
+    throw new Error(`a CDR line has ${CDR_COLUMNS.length} values`);
+  }
+  const row: Record<string, unknown> = {};
+  CDR_COLUMNS.forEach((c, i) => (row[c] = values[i]));
+  return row as unknown as CdrRow;
+}
+
 /** DateTime64(3, 'UTC') text: `2026-05-19 13:04:05.123`. */
 export function chTime(d: Date | number): string {
   const iso = (typeof d === 'number' ? new Date(d) : d).toISOString();
@@ -214,9 +302,52 @@ export function fullTags(
   return { ...out, ...row.tags };
 }
 
+/** A tag's value as text: a string as it is, another JSON value as its JSON, none (or null) as ''. */
+function tagText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  return v === null || v === undefined ? '' : JSON.stringify(v);
+}
+
+/** The columns that hold nothing but a tag (the others hold a record field a tag may repeat). */
+const TAG_ONLY = new Set<string>([
+  'caller_state',
+  'caller_area_code',
+  'caller_country',
+  'landing_page',
+  'referrer',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+  'gclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'fbclid',
+  'ttclid',
+]);
+
+/**
+ * The tags Map: the tags less those with a column of their own. A tag-only column always holds its tag;
+ * a record column (campaign_id, caller…) takes the tag out only when it holds the very same text.
+ * cdr-row-sql.ts does the same in PostgreSQL.
+ */
+function restTags(tags: Record<string, unknown>, row: CdrRow): Record<string, string> {
+  const rest: Record<string, string> = {};
+  for (const [name, value] of Object.entries(tags)) {
+    const column = (TAG_COLUMNS as Record<string, keyof CdrRow>)[name];
+    const inColumn =
+      column !== undefined &&
+      (TAG_ONLY.has(column) || (value !== null && value !== undefined && tagText(value) === row[column]));
+    if (!inColumn) rest[name] = value as string;
+  }
+  return rest;
+}
+
 export function toCdrRow(r: CallRecordRow, exportedAt: number): CdrRow {
-  const tags = r.tags ?? {};
-  const tag = (name: string) => (typeof tags[name] === 'string' ? tags[name] : '');
+  const tags: Record<string, unknown> = r.tags ?? {};
+  const tag = (name: string) => tagText(tags[name]);
   const connected = r.connected_at !== null;
   const auction = r.auction ?? {};
   const row: CdrRow = {
@@ -251,7 +382,7 @@ export function toCdrRow(r: CallRecordRow, exportedAt: number): CdrRow {
     ttclid: tag('ttclid'),
     attribution_method: r.attribution_method ?? '',
     attribution_confidence: r.attribution_confidence,
-    tags,
+    tags: {},
     state: r.state,
     reason: r.reason ?? '',
     connected,
@@ -285,11 +416,6 @@ export function toCdrRow(r: CallRecordRow, exportedAt: number): CdrRow {
     exported_at: chTime(exportedAt),
     version: exportedAt,
   };
-  const rest: Record<string, string> = {};
-  for (const [name, value] of Object.entries(tags)) {
-    const column = (TAG_COLUMNS as Record<string, keyof CdrRow>)[name];
-    if (column === undefined || row[column] !== value) rest[name] = value;
-  }
-  row.tags = rest;
+  row.tags = restTags(tags, row);
   return row;
 }

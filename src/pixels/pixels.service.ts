@@ -202,6 +202,11 @@ export class PixelsService {
 
   // ---- firing -----------------------------------------------------------------------------------------
 
+  /** Whether any of these tenants has an enabled pixel (the CDR export decodes its rows only then). */
+  async anyEnabledFor(tenantIds: string[]): Promise<boolean> {
+    return (await this.repo.enabledFor(tenantIds)).length > 0;
+  }
+
   /** Fires the pixels of finished calls (from the CDR export). Idempotent per pixel, call and event. */
   async fireForCdrs(rows: CdrRow[]): Promise<number> {
     const pixels = await this.repo.enabledFor([...new Set(rows.map((r) => r.tenant_id))]);

@@ -1,13 +1,22 @@
 // The CDR pipeline end to end on the real stores: sandbox calls become ClickHouse rows equal to their
 // PostgreSQL records; a ClickHouse outage holds CDRs back and they all arrive, once, after it ends; a
-// duplicated export job and a lost job neither double nor lose a CDR.
+// repeated or doubled export and an export that died half-way neither double nor lose a CDR; exported
+// calls leave the outbox.
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { randomUUID } from 'node:crypto';
+import { CdrOutboxPrune1795450000000 } from '../../migrations/postgres/1795450000000-cdr-outbox-prune';
 import type { RunningApp } from '../../src/app.bootstrap';
+import type { LegRecord } from '../../src/calls/call-summary';
 import { CdrExportService } from '../../src/cdr/cdr-export.service';
 import { CdrRepository } from '../../src/cdr/cdr.repository';
-import { CdrOutboxRepository } from '../../src/cdr/cdr-outbox.repository';
-import { type CallRecordRow, type CdrRow, fullTags, NIL_UUID, toCdrRow } from '../../src/cdr/cdr-row';
+import { CdrOutboxRepository, type OutboxBatch } from '../../src/cdr/cdr-outbox.repository';
+import {
+  type CallRecordRow,
+  type CdrRow,
+  cdrRowFromLine,
+  fullTags,
+  NIL_UUID,
+  toCdrRow,
+} from '../../src/cdr/cdr-row';
 import { ClickHouseService } from '../../src/infra/clickhouse/clickhouse.service';
 import type { SandboxCarrier } from '../../src/sandbox/carrier';
 import { newTenant, startTestApp } from '../support/test-app';
@@ -145,6 +154,8 @@ describe('CDR export to ClickHouse', () => {
     expect((attributed.tags as Record<string, string>).sub_id).toBe('77');
     expect(attributed.tags).not.toHaveProperty('utm_source');
     expect(await cdrCounts(app, s.tenantId)).toEqual({ final: 2, stored: 2, distinct: 2 });
+    // Exported calls leave the outbox.
+    expect(await outboxRows(records.map((r) => r.id))).toBe(0);
   });
 
   it('keeps CDRs through a ClickHouse outage and delivers each exactly once after it', async () => {
@@ -192,7 +203,7 @@ describe('CDR export to ClickHouse', () => {
     expect(report.body.totals).toEqual({ calls: 4, connected: 4, revenue: '160.00' });
   });
 
-  it('does not double CDRs when an export job runs twice', async () => {
+  it('does not double CDRs when an export is repeated, runs twice at once or is queued twice', async () => {
     const t = await newTenant(app);
     const at = new Date(Date.now() - 3_600_000);
     const records = Array.from({ length: 5 }, (_, i) =>
@@ -209,29 +220,26 @@ describe('CDR export to ClickHouse', () => {
     await insertRecords(app, records);
     await waitExported(app, t.tenantId);
     const ids = records.map((r) => r.id);
-    const [{ batch_id: batchId }]: Array<{ batch_id: string }> = await pg(app).query(
-      'SELECT DISTINCT batch_id FROM cdr_outbox WHERE call_id = ANY($1::uuid[])',
-      [ids],
-    );
-    // The batch's acknowledgement is lost after ClickHouse took the rows: the same batch runs again (all
-    // of it written a second time), and then twice at once, plus a duplicate queue job.
+    const outbox = app.app.get(CdrOutboxRepository);
     const exporter = app.app.get(CdrExportService);
-    const unack = () =>
-      pg(app).query('UPDATE cdr_outbox SET exported_at = NULL WHERE call_id = ANY($1::uuid[])', [ids]);
-    await unack();
-    expect(await exporter.exportBatch(batchId)).toBe(5);
-    await unack();
-    const written = await Promise.all([
-      exporter.exportBatch(batchId),
-      exporter.exportBatch(batchId),
-      exporter.enqueue(batchId).then(() => exporter.enqueue(batchId)),
-    ]);
-    expect(written[0] + written[1]).toBeGreaterThanOrEqual(5);
+    // ClickHouse took the rows but the commit was lost: the calls are in the outbox again and are all
+    // written a second time…
+    expect(await outbox.requeue(ids)).toBe(5);
     await waitExported(app, t.tenantId);
-    // Each call was written at least three times (ClickHouse may already have merged copies away);
-    // reads see one CDR per call.
+    // … then a third time by two exports at once, with the job queued twice besides.
+    expect(await outbox.requeue(ids)).toBe(5);
+    const written = await Promise.all([
+      exporter.exportPending(),
+      exporter.exportPending(),
+      exporter.enqueue(0).then(() => exporter.enqueue(0)),
+    ]);
+    expect(written[0]! + written[1]!).toBeLessThanOrEqual(5);
+    await waitExported(app, t.tenantId);
+    // Each call was written up to three times (ClickHouse may already have merged copies away); reads see
+    // one CDR per call, and the outbox keeps nothing of them.
     const counts = await cdrCounts(app, t.tenantId);
     expect(counts).toMatchObject({ final: 5, distinct: 5 });
+    expect(await outboxRows(ids)).toBe(0);
     const report = await t.operator.get(
       `/reports?metrics=calls,converted,revenue,payout,profit&totals=true&from=${isoDay(at, -1)}`,
     );
@@ -244,7 +252,7 @@ describe('CDR export to ClickHouse', () => {
     });
   });
 
-  it('builds the same CDR from the export query as from the plain record, odd values included', async () => {
+  it('renders in PostgreSQL the same CDR as toCdrRow builds from the record, odd values included', async () => {
     const t = await newTenant(app);
     const campaign = (await t.operator.post('/campaigns', { name: 'Mapping' })).body;
     const at = new Date(Date.now() - 5 * 3_600_000);
@@ -265,43 +273,19 @@ describe('CDR export to ClickHouse', () => {
         destination: '+13125550111',
         tags: {
           utm_source: 'google',
-          utm_term: 'it\'s \\ "quoted"\tand\nmore',
+          utm_term: 'it\'s \\ "quoted"\tand\nmore\u0001',
           caller_state: 'TX',
           campaign_id: campaign.id,
           publisher_id: 'not-the-column',
           caller_number: '+15125550000',
+          dni_session_id: 'sid-x',
           sub_id: '7',
           emoji: '☎️ ünïcode',
         },
         legs: [
-          {
-            leg: 'A',
-            attempt: null,
-            callControlId: 'v3:a',
-            targetId: null,
-            destination: null,
-            outcome: null,
-            startedAt: null,
-            answeredAt: null,
-            endedAt: null,
-            hangupCause: null,
-            hangupSource: null,
-            sipHangupCause: null,
-          },
-          {
-            leg: 'B',
-            attempt: 1,
-            callControlId: 'v3:b',
-            targetId: null,
-            destination: null,
-            outcome: 'connected',
-            startedAt: null,
-            answeredAt: null,
-            endedAt: null,
-            hangupCause: null,
-            hangupSource: null,
-            sipHangupCause: null,
-          },
+          leg({ leg: 'A', callControlId: 'v3:a' }),
+          leg({ leg: 'B', attempt: 1, callControlId: 'v3:b', outcome: 'connected' }),
+          leg({ leg: 'B', attempt: 2, callControlId: '' }),
         ],
       }),
       record(t.tenantId, {
@@ -310,97 +294,135 @@ describe('CDR export to ClickHouse', () => {
         reason: 'blocked',
         tags: {},
       }),
+      record(t.tenantId, {
+        receivedAt: new Date(at.getTime() + 2),
+        answeredAt: null,
+        routingAt: null,
+        attributionMethod: 'current_holder',
+        tags: { attribution_method: 'other', tracking_number: '+13125550100', utm_medium: 'cpc' },
+      }),
     ];
     await insertRecords(app, records);
+    // Values the call flow never writes but a hand-edited record might hold.
     await pg(app).query(
-      `UPDATE calls SET auction = '{"pings": 5, "bids": 2.0, "winningBid": 40.5, "runnerUpBid": "1e9"}' WHERE id = $1`,
+      `UPDATE calls SET auction = '{"pings": 5, "bids": 2.0, "winningBid": 40.5, "runnerUpBid": "1e9"}',
+         tags = tags || '{"n": 5, "utm_medium": 7, "gclid": null}'
+       WHERE id = $1`,
       [records[0].id],
     );
-    await waitExported(app, t.tenantId);
-    const batch = randomUUID();
     await pg(app).query(
-      `UPDATE cdr_outbox SET exported_at = NULL, batch_id = $2, enqueued_at = now() WHERE call_id = ANY($1::uuid[])`,
-      [records.map((r) => r.id), batch],
+      `UPDATE calls SET auction = '{"pings": -1, "bids": "3", "winningBid": "12.34567", "runnerUpBid": true}',
+         legs = 'null', tags = '{}'
+       WHERE id = $1`,
+      [records[1].id],
     );
-    const outbox = app.app.get(CdrOutboxRepository);
+    await pg(app).query(
+      `UPDATE calls SET auction = '{"pings": 70000, "bids": 1.5, "winningBid": "-0.5", "runnerUpBid": 35}'
+       WHERE id = $1`,
+      [records[2].id],
+    );
+    await waitExported(app, t.tenantId);
+    const ids = records.map((r) => r.id);
     const now = Date.now();
-    const objects = await outbox.loadBatch(batch);
+    const outbox = app.app.get(CdrOutboxRepository);
+    const rendered = (await outbox.lines(ids, now)).map(cdrRowFromLine);
     const plain: CallRecordRow[] = await pg(app).query('SELECT * FROM calls WHERE id = ANY($1::uuid[])', [
-      records.map((r) => r.id),
+      ids,
     ]);
-    expect(objects).toHaveLength(2);
-    for (const o of objects) {
-      expect(toCdrRow(o, now)).toEqual(
+    expect(rendered).toHaveLength(3);
+    for (const r of rendered) {
+      expect(r).toEqual(
         toCdrRow(
-          plain.find((p) => p.id === o.id)!,
+          plain.find((p) => p.id === r.call_id)!,
           now,
         ),
       );
     }
-    const row = toCdrRow(
-      objects.find((o) => o.id === records[0].id)!,
-      now,
-    );
-    expect(row.tags).toEqual({
+    const [first, blocked, third] = ids.map((id) => rendered.find((r) => r.call_id === id)!);
+    expect(first.tags).toEqual({
       publisher_id: 'not-the-column',
       caller_number: '+15125550000',
       sub_id: '7',
       emoji: '☎️ ünïcode',
+      n: 5,
     });
-    expect([row.auction_pings, row.auction_bids, row.winning_bid, row.runner_up_bid]).toEqual([
+    expect([first.utm_medium, first.gclid, first.utm_term]).toEqual(['7', '', records[0].tags.utm_term]);
+    expect([first.auction_pings, first.auction_bids, first.winning_bid, first.runner_up_bid]).toEqual([
       5,
       2,
       '40.5',
       null,
     ]);
-    expect(row.leg_ids).toEqual(['v3:a', 'v3:b']);
-    expect(row.time_to_connect_ms).toBe(2345);
-    // And ClickHouse takes the rows as they are.
-    await app.app.get(CdrExportService).exportBatch(batch);
+    expect(first.leg_ids).toEqual(['v3:a', 'v3:b']);
+    expect(first.time_to_connect_ms).toBe(2345);
+    expect(blocked).toMatchObject({
+      blocked: true,
+      tags: {},
+      leg_ids: [],
+      auction_pings: 0,
+      auction_bids: 0,
+    });
+    expect([blocked.winning_bid, blocked.runner_up_bid]).toEqual([null, null]);
+    expect(third).toMatchObject({
+      answered_at: null,
+      routing_at: null,
+      auction_pings: 65535,
+      auction_bids: 0,
+    });
+    expect([third.winning_bid, third.runner_up_bid]).toEqual(['-0.5', '35']);
+    expect(third.tags).toEqual({ attribution_method: 'other' });
+    // And ClickHouse takes the lines as they are.
+    await outbox.requeue(ids);
+    await waitExported(app, t.tenantId);
     const [ch] = await app.app.get(CdrRepository).byIds(t.tenantId, [records[0].id]);
     expect(ch).toMatchObject({
       utm_term: records[0].tags.utm_term,
+      utm_medium: '7',
       revenue: '12.3456',
       winning_bid: '40.5',
       time_to_connect_ms: 2345,
+      tags: first.tags && { ...first.tags, n: '5' },
     });
   });
 
-  it('re-queues rows a lost job left behind', async () => {
+  it('gives back the rows of an export that never finished, and writes them once more', async () => {
     const t = await newTenant(app);
     const at = new Date(Date.now() - 2 * 3_600_000);
     const records = Array.from({ length: 3 }, (_, i) =>
       record(t.tenantId, { receivedAt: new Date(at.getTime() + i) }),
     );
+    const ids = records.map((r) => r.id);
     await insertRecords(app, records);
     await waitExported(app, t.tenantId);
     expect(await cdrCounts(app, t.tenantId)).toEqual({ final: 3, stored: 3, distinct: 3 });
-    // The auction's summary lands on the records (a changed record is exported again)…
+    expect(await outboxRows(ids)).toBe(0);
+    // The auction's summary lands on the records, so the calls are queued to be written again…
     await pg(app).query(
       `UPDATE calls SET auction = '{"pings": 4, "bids": 3, "winningBid": "40.00", "runnerUpBid": "35.5"}'
        WHERE id = ANY($1::uuid[])`,
-      [records.map((r) => r.id)],
+      [ids],
     );
-    // … and a dispatcher claimed the rows into a batch, then died before its job was queued.
-    const lost = randomUUID();
-    await pg(app).query(
-      `UPDATE cdr_outbox SET exported_at = NULL, batch_id = $2, enqueued_at = now() - interval '1 hour'
-       WHERE call_id = ANY($1::uuid[])`,
-      [records.map((r) => r.id), lost],
-    );
+    // … and an exporter takes them, then hangs before ClickHouse answers (the worker's own exports may
+    // take them first: then they are simply queued again).
+    const outbox = app.app.get(CdrOutboxRepository);
+    let hung: OutboxBatch | undefined;
+    for (let i = 0; i < 20 && !hung; i++) {
+      await outbox.requeue(ids);
+      const batch = await outbox.take(1_000, 500, Date.now());
+      const mine = batch.lines.map(cdrRowFromLine).filter((r) => ids.includes(r.call_id));
+      if (mine.length === 3) hung = batch;
+      else await batch.rollback();
+    }
+    expect(hung).toBeDefined();
+    // Past the hold limit PostgreSQL ends the hung exporter's session: its commit fails, and the rows
+    // are pending again…
+    await sleep(1_500);
+    await expect(hung!.commit()).rejects.toThrow();
+    // … so the worker writes them: a newer version of each row, with the auction summary, one CDR per call.
     await waitExported(app, t.tenantId);
-    const rows: Array<{ batch_id: string }> = await pg(app).query(
-      'SELECT batch_id FROM cdr_outbox WHERE call_id = ANY($1::uuid[])',
-      [records.map((r) => r.id)],
-    );
-    expect(rows.every((r) => r.batch_id !== lost)).toBe(true);
-    // Written again by the new batch (a newer version of each row, with the auction summary), still one
-    // CDR per call.
+    expect(await outboxRows(ids)).toBe(0);
     expect(await cdrCounts(app, t.tenantId)).toMatchObject({ final: 3, distinct: 3 });
-    const rowsNow = await app.app.get(CdrRepository).byIds(
-      t.tenantId,
-      records.map((r) => r.id),
-    );
+    const rowsNow = await app.app.get(CdrRepository).byIds(t.tenantId, ids);
     for (const r of rowsNow) {
       expect(r).toMatchObject({
         auction_pings: 4,
@@ -416,7 +438,66 @@ describe('CDR export to ClickHouse', () => {
       [3, '40.00', '35.50'],
     ]);
   });
+
+  it('prunes what the earlier exporter left in the outbox, and nothing pending', async () => {
+    const t = await newTenant(app);
+    const records = Array.from({ length: 2 }, (_, i) =>
+      record(t.tenantId, { receivedAt: new Date(Date.now() - 3_600_000 + i) }),
+    );
+    await insertRecords(app, records);
+    await waitExported(app, t.tenantId);
+    const [done, waiting] = records.map((r) => r.id);
+    // As the earlier exporter left rows: one marked exported (never deleted), one still pending.
+    await pg(app).query(`INSERT INTO cdr_outbox (call_id, exported_at) VALUES ($1, now()), ($2, NULL)`, [
+      done,
+      waiting,
+    ]);
+    const runner = pg(app).createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await new CdrOutboxPrune1795450000000().up(runner);
+      const left: Array<{ call_id: string }> = await runner.query(
+        'SELECT call_id FROM cdr_outbox WHERE call_id = ANY($1::uuid[])',
+        [[done, waiting]],
+      );
+      expect(left.map((r) => r.call_id)).toEqual([waiting]);
+      // Not kept: the worker may not export the pending row while this transaction holds it.
+      await runner.rollbackTransaction();
+    } finally {
+      await runner.release();
+    }
+    await pg(app).query('DELETE FROM cdr_outbox WHERE call_id = $1', [done]);
+    await waitExported(app, t.tenantId);
+    expect(await outboxRows([done, waiting])).toBe(0);
+    expect(await cdrCounts(app, t.tenantId)).toMatchObject({ final: 2, distinct: 2 });
+  });
+
+  async function outboxRows(ids: string[]): Promise<number> {
+    const rows: Array<{ n: string }> = await pg(app).query(
+      'SELECT count(*) AS n FROM cdr_outbox WHERE call_id = ANY($1::uuid[])',
+      [ids],
+    );
+    return Number(rows[0].n);
+  }
 });
+
+function leg(over: Partial<LegRecord>): LegRecord {
+  return {
+    leg: 'A',
+    attempt: null,
+    callControlId: null,
+    targetId: null,
+    destination: null,
+    outcome: null,
+    startedAt: null,
+    answeredAt: null,
+    endedAt: null,
+    hangupCause: null,
+    hangupSource: null,
+    sipHangupCause: null,
+    ...over,
+  } as LegRecord;
+}
 
 function isoDay(d: Date, plusDays = 0): string {
   return new Date(d.getTime() + plusDays * 86_400_000).toISOString().slice(0, 10);
