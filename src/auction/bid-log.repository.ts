@@ -73,27 +73,38 @@ function iso(ms: number): string {
 }
 
 const NEWLINE = Buffer.from('\n');
-const str = (v: string) => JSON.stringify(v);
-const nullable = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
 
 /**
- * A row as one line of bid_log's JSONEachRow input. Written out field by field: rows are made for
- * every participant of every auction, and this costs a fraction of an object copy plus JSON.stringify.
- * Text from outside (bid id, destination, call id) is JSON-escaped like any other string.
+ * A row as one line of bid_log's JSONEachRow input. One object literal through JSON.stringify: V8
+ * serialises it straight into one flat string, which allocates less than building the text by hand.
  */
 export function bidLogLine(r: BidLogRow): string {
-  return (
-    `{"ping_id":${str(r.pingId)},"auction_id":${str(r.auctionId)},"call_id":${str(r.callId)}` +
-    `,"tenant_id":${str(r.tenantId)},"campaign_id":${str(r.campaignId)},"buyer_id":${str(r.buyerId)}` +
-    `,"target_id":${str(r.targetId)},"target_kind":${str(r.kind)},"request_hash":${str(r.requestHash)}` +
-    `,"latency_ms":${Math.round(r.latencyMs * 100) / 100},"http_status":${r.httpStatus | 0}` +
-    `,"outcome":${str(r.outcome)},"reason":${str(r.reason)},"bid":${nullable(r.bid)}` +
-    `,"bid_id":${str(r.bidId ?? '')},"destination":${str(r.destination ?? '')}` +
-    `,"expires_at":${r.expiresAt === null ? 'null' : `"${iso(r.expiresAt)}"`}` +
-    `,"required_talk_s":${r.requiredTalkSeconds === null ? 'null' : r.requiredTalkSeconds}` +
-    `,"rank":${r.rank | 0},"cached":${r.cached},"won":${r.won},"award":${str(r.award)}` +
-    `,"at":"${iso(r.at)}","version":${r.version | 0}}`
-  );
+  return JSON.stringify({
+    ping_id: r.pingId,
+    auction_id: r.auctionId,
+    call_id: r.callId,
+    tenant_id: r.tenantId,
+    campaign_id: r.campaignId,
+    buyer_id: r.buyerId,
+    target_id: r.targetId,
+    target_kind: r.kind,
+    request_hash: r.requestHash,
+    latency_ms: Math.round(r.latencyMs * 100) / 100,
+    http_status: r.httpStatus,
+    outcome: r.outcome,
+    reason: r.reason,
+    bid: r.bid,
+    bid_id: r.bidId ?? '',
+    destination: r.destination ?? '',
+    expires_at: r.expiresAt === null ? null : iso(r.expiresAt),
+    required_talk_s: r.requiredTalkSeconds,
+    rank: r.rank,
+    cached: r.cached,
+    won: r.won,
+    award: r.award,
+    at: iso(r.at),
+    version: r.version,
+  });
 }
 
 /** The lines of a queue entry that are JSON objects (a broken line would block the queue forever). */
@@ -121,9 +132,7 @@ export class BidLogRepository {
    */
   async enqueue(rows: BidLogRow[]): Promise<void> {
     if (rows.length === 0) return;
-    let entry = bidLogLine(rows[0]);
-    for (let i = 1; i < rows.length; i++) entry += `\n${bidLogLine(rows[i])}`;
-    await this.redis.client.rpush(redisKeys.bidLogQueue(), entry);
+    await this.redis.client.rpush(redisKeys.bidLogQueue(), rows.map(bidLogLine).join('\n'));
   }
 
   /**
