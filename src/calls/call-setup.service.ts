@@ -3,7 +3,7 @@
 // (unknown number, paused campaign) and the tenant's block list. Then, while the answer goes out, what
 // routing and the record need: the visitor the call is attributed to (DNI), the call's tags, the
 // publisher's payout rule and the duplicate-caller rule.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { CampaignEntity } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { toE164 } from '../common/phone';
@@ -39,11 +39,18 @@ const BLOCKLIST_CACHE_MAX = 20_000;
  */
 const CACHE_MS = 5_000;
 const STALE_MS = 10 * 60_000;
+/**
+ * Which pool a number belongs to: reloaded less often, because a pool or number change made through
+ * this instance clears it at once (onPoolChanged); other instances see it within this time.
+ */
+const NUMBER_CACHE_MS = 60_000;
+
+const numberCache = () => new RefreshingCache<string, NumberPoolEntity | null>(NUMBER_CACHE_MS, STALE_MS);
 
 @Injectable()
-export class CallSetupService {
+export class CallSetupService implements OnModuleInit {
   private readonly logger = new Logger('CallSetup');
-  private readonly pools = new RefreshingCache<string, NumberPoolEntity | null>(CACHE_MS, STALE_MS);
+  private pools = numberCache();
   private readonly campaigns = new RefreshingCache<string, CampaignEntity | null>(CACHE_MS, STALE_MS);
   private readonly publishers = new RefreshingCache<string, PublisherEntity | null>(30_000, STALE_MS);
   private readonly blocked = new RefreshingCache<string, Set<string> | null>(CACHE_MS, STALE_MS);
@@ -57,6 +64,14 @@ export class CallSetupService {
     private readonly duplicates: DuplicatesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    // A fresh cache rather than a cleared one: a load still running lands in the old one.
+    this.numbers.onPoolChanged(() => {
+      this.pools = numberCache();
+      return Promise.resolve();
+    });
+  }
 
   private poolOf(number: string): Promise<NumberPoolEntity | null> {
     return this.pools.get(number, async () => {

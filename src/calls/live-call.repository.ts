@@ -6,16 +6,16 @@
 // Two global indexes: calls:due (session ids by the time their timers fire; the sweeper's work list and
 // the safety net for calls whose owner died) and calls:live:<tenant> (GET /calls/live).
 //
-// The intake of a webhook (queue the event, maybe take the lock) goes out as its own pipeline, written
-// at once. The client's automatic pipelining keeps one batch in flight and queues everything else
-// behind it, so a webhook on the path to the answer command would otherwise wait for the replies of
-// whatever the other calls had just sent before its own command even left.
+// Every command goes through RedisBatch (one pipeline per turn of the event loop, never waiting for
+// another batch's replies), so a webhook on the path to the answer command is not held behind the
+// round trips of other calls' commands, and this repository's commands reach Redis in issue order.
 import { Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
 import type { CallEvent } from '../telephony/telnyx-event';
 import type { LiveCall } from './call-machine';
+import { type Batch, RedisBatch } from './redis-batch';
 
 const TAKE_IN = `
 if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
@@ -79,58 +79,16 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return redis.call('LLEN', KEYS[2])`;
 
-type LiveRedis = Redis & {
-  callTakeIn(k1: string, k2: string, id: string, json: string, ttl: number): Promise<number>;
-  callCommit(
-    k1: string,
-    k2: string,
-    k3: string,
-    k4: string,
-    token: string,
-    json: string,
-    trim: number,
-    stateTtl: number,
-    lockTtl: number,
-  ): Promise<number>;
-  callRenew(k1: string, token: string, ttl: number): Promise<number>;
-  callTakeInAcquire(...args: (string | number)[]): Promise<[-1] | [0, number] | [1, string, string[]]>;
-  callCommitRelease(
-    k1: string,
-    k2: string,
-    k3: string,
-    k4: string,
-    k5: string,
-    token: string,
-    json: string,
-    trim: number,
-    stateTtl: number,
-  ): Promise<number>;
-  callAcquireLoad(
-    k1: string,
-    k2: string,
-    k3: string,
-    k4: string,
-    token: string,
-    ttl: number,
-    batch: number,
-  ): Promise<[0, number] | [1, string, string[]]>;
-  callRelease(k1: string, k2: string, token: string): Promise<number>;
+/** The scripts above, as ioredis adds them to the client's pipelines (one command each). */
+type LiveBatch = Batch & {
+  callTakeIn(...args: (string | number)[]): Batch;
+  callCommit(...args: (string | number)[]): Batch;
+  callRenew(...args: (string | number)[]): Batch;
+  callTakeInAcquire(...args: (string | number)[]): Batch;
+  callCommitRelease(...args: (string | number)[]): Batch;
+  callAcquireLoad(...args: (string | number)[]): Batch;
+  callRelease(...args: (string | number)[]): Batch;
 };
-
-/** A pipeline with this repository's scripts (ioredis adds defined commands to pipelines too). */
-type LivePipeline = ReturnType<Redis['pipeline']> & {
-  callTakeIn(k1: string, k2: string, id: string, json: string, ttl: number): LivePipeline;
-  callTakeInAcquire(...args: (string | number)[]): LivePipeline;
-};
-
-/** Sends the pipeline and returns each command's reply; the first failed command's error is thrown. */
-async function execAll(p: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-  const results = (await p.exec()) ?? [];
-  return results.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
-}
 
 /** How long a live call's keys live without activity (longest call 4 h + margin). */
 export const LIVE_TTL_MS = 6 * 3600_000;
@@ -139,7 +97,8 @@ export const FINAL_TTL_MS = 30 * 60_000;
 
 @Injectable()
 export class LiveCallRepository {
-  private readonly redis: LiveRedis;
+  private readonly redis: Redis;
+  private readonly batch: RedisBatch;
 
   constructor(redis: RedisService) {
     const client = redis.client;
@@ -155,7 +114,13 @@ export class LiveCallRepository {
     for (const [name, keys, lua] of scripts) {
       if (!(name in client)) client.defineCommand(name, { numberOfKeys: keys, lua });
     }
-    this.redis = client as LiveRedis;
+    this.redis = client;
+    this.batch = RedisBatch.for(client);
+  }
+
+  /** Sends one command (a script of this repository or a plain one) in this turn's batch. */
+  private send<T>(add: (p: LiveBatch) => unknown, soon = false): Promise<T> {
+    return this.batch.send<T>((p) => add(p as LiveBatch), soon);
   }
 
   /**
@@ -163,16 +128,18 @@ export class LiveCallRepository {
    * due by then: if this instance dies before applying the event, the sweeper finds the call.
    */
   async takeIn(sessionId: string, event: CallEvent, dueAt: number | undefined): Promise<boolean> {
-    const p = this.redis.pipeline() as LivePipeline;
-    p.callTakeIn(
-      redisKeys.callSeen(sessionId),
-      redisKeys.callInbox(sessionId),
-      event.id,
-      JSON.stringify(event),
-      LIVE_TTL_MS,
-    );
-    if (dueAt !== undefined) p.zadd(redisKeys.callsDue(), 'LT', dueAt, sessionId);
-    const [fresh] = await execAll(p);
+    const [fresh] = await Promise.all([
+      this.send<number>((p) =>
+        p.callTakeIn(
+          redisKeys.callSeen(sessionId),
+          redisKeys.callInbox(sessionId),
+          event.id,
+          JSON.stringify(event),
+          LIVE_TTL_MS,
+        ),
+      ),
+      dueAt === undefined ? undefined : this.lowerDue(sessionId, dueAt),
+    ]);
     return fresh === 1;
   }
 
@@ -192,23 +159,27 @@ export class LiveCallRepository {
     | { kind: 'locked'; pttl: number }
     | { kind: 'acquired'; state: LiveCall | undefined; events: CallEvent[] }
   > {
-    const p = this.redis.pipeline() as LivePipeline;
-    p.callTakeInAcquire(
-      redisKeys.callSeen(sessionId),
-      redisKeys.callInbox(sessionId),
-      redisKeys.callLock(sessionId),
-      redisKeys.callState(sessionId),
-      redisKeys.callWake(sessionId),
-      event.id,
-      JSON.stringify(event),
-      LIVE_TTL_MS,
-      token,
-      lockTtlMs,
-      batch,
-    );
-    // Safety net: if this instance dies before applying the event, the sweeper finds the call.
-    p.zadd(redisKeys.callsDue(), 'LT', Date.now() + lockTtlMs, sessionId);
-    const [r] = (await execAll(p)) as [[-1] | [0, number] | [1, string, string[]]];
+    const [r] = await Promise.all([
+      this.send<[-1] | [0, number] | [1, string, string[]]>(
+        (p) =>
+          p.callTakeInAcquire(
+            redisKeys.callSeen(sessionId),
+            redisKeys.callInbox(sessionId),
+            redisKeys.callLock(sessionId),
+            redisKeys.callState(sessionId),
+            redisKeys.callWake(sessionId),
+            event.id,
+            JSON.stringify(event),
+            LIVE_TTL_MS,
+            token,
+            lockTtlMs,
+            batch,
+          ),
+        true, // the caller (or the webhook's ack) waits on it
+      ),
+      // Safety net: if this instance dies before applying the event, the sweeper finds the call.
+      this.lowerDue(sessionId, Date.now() + lockTtlMs),
+    ]);
     if (r[0] === -1) return { kind: 'duplicate' };
     if (r[0] === 0) return { kind: 'locked', pttl: Math.max(0, r[1]) };
     return {
@@ -225,14 +196,16 @@ export class LiveCallRepository {
     ttlMs: number,
     batch: number,
   ): Promise<{ ok: true; state: LiveCall | undefined; events: CallEvent[] } | { ok: false; pttl: number }> {
-    const r = await this.redis.callAcquireLoad(
-      redisKeys.callLock(sessionId),
-      redisKeys.callState(sessionId),
-      redisKeys.callInbox(sessionId),
-      redisKeys.callWake(sessionId),
-      token,
-      ttlMs,
-      batch,
+    const r = await this.send<[0, number] | [1, string, string[]]>((p) =>
+      p.callAcquireLoad(
+        redisKeys.callLock(sessionId),
+        redisKeys.callState(sessionId),
+        redisKeys.callInbox(sessionId),
+        redisKeys.callWake(sessionId),
+        token,
+        ttlMs,
+        batch,
+      ),
     );
     if (r[0] === 0) return { ok: false, pttl: Math.max(0, r[1]) };
     return {
@@ -243,12 +216,14 @@ export class LiveCallRepository {
   }
 
   async renew(sessionId: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.callRenew(redisKeys.callLock(sessionId), token, ttlMs)) === 1;
+    return (await this.send<number>((p) => p.callRenew(redisKeys.callLock(sessionId), token, ttlMs))) === 1;
   }
 
   /** Frees the lock if still ours; returns how many events wait in the inbox. */
   release(sessionId: string, token: string): Promise<number> {
-    return this.redis.callRelease(redisKeys.callLock(sessionId), redisKeys.callInbox(sessionId), token);
+    return this.send((p) =>
+      p.callRelease(redisKeys.callLock(sessionId), redisKeys.callInbox(sessionId), token),
+    );
   }
 
   /** Stores the state and drops the first `trim` inbox events, only while `token` holds the lock. */
@@ -259,45 +234,49 @@ export class LiveCallRepository {
     trim: number,
     lockTtlMs: number,
   ): Promise<boolean> {
-    const r = await this.redis.callCommit(
-      redisKeys.callLock(sessionId),
-      redisKeys.callState(sessionId),
-      redisKeys.callInbox(sessionId),
-      redisKeys.callSeen(sessionId),
-      token,
-      JSON.stringify(call),
-      trim,
-      call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
-      lockTtlMs,
+    const r = await this.send<number>((p) =>
+      p.callCommit(
+        redisKeys.callLock(sessionId),
+        redisKeys.callState(sessionId),
+        redisKeys.callInbox(sessionId),
+        redisKeys.callSeen(sessionId),
+        token,
+        JSON.stringify(call),
+        trim,
+        call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
+        lockTtlMs,
+      ),
     );
     return r === 1;
   }
 
   /** commit + release in one trip: the pending event count, or -1 when the lock was lost. */
   commitAndRelease(sessionId: string, token: string, call: LiveCall, trim: number): Promise<number> {
-    return this.redis.callCommitRelease(
-      redisKeys.callLock(sessionId),
-      redisKeys.callState(sessionId),
-      redisKeys.callInbox(sessionId),
-      redisKeys.callSeen(sessionId),
-      redisKeys.callWake(sessionId),
-      token,
-      JSON.stringify(call),
-      trim,
-      call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
+    return this.send((p) =>
+      p.callCommitRelease(
+        redisKeys.callLock(sessionId),
+        redisKeys.callState(sessionId),
+        redisKeys.callInbox(sessionId),
+        redisKeys.callSeen(sessionId),
+        redisKeys.callWake(sessionId),
+        token,
+        JSON.stringify(call),
+        trim,
+        call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
+      ),
     );
   }
 
   async setDue(sessionId: string, at: number): Promise<void> {
-    await this.redis.zadd(redisKeys.callsDue(), at, sessionId);
+    await this.send((p) => p.zadd(redisKeys.callsDue(), at, sessionId));
   }
 
   async lowerDue(sessionId: string, at: number): Promise<void> {
-    await this.redis.zadd(redisKeys.callsDue(), 'LT', at, sessionId);
+    await this.send((p) => p.zadd(redisKeys.callsDue(), 'LT', at, sessionId));
   }
 
   async removeDue(sessionId: string): Promise<void> {
-    await this.redis.zrem(redisKeys.callsDue(), sessionId);
+    await this.send((p) => p.zrem(redisKeys.callsDue(), sessionId));
   }
 
   dueSessions(now: number, limit: number): Promise<string[]> {
@@ -305,11 +284,11 @@ export class LiveCallRepository {
   }
 
   async addLive(tenantId: string, sessionId: string): Promise<void> {
-    await this.redis.sadd(redisKeys.callsLive(tenantId), sessionId);
+    await this.send((p) => p.sadd(redisKeys.callsLive(tenantId), sessionId));
   }
 
   async removeLive(tenantId: string, sessionId: string): Promise<void> {
-    await this.redis.srem(redisKeys.callsLive(tenantId), sessionId);
+    await this.send((p) => p.srem(redisKeys.callsLive(tenantId), sessionId));
   }
 
   /** Live calls of a tenant (at most `limit`); stale index entries are dropped on the way. */

@@ -11,6 +11,7 @@ import { parseMoney } from '../common/money';
 import type { TargetCaps, CapPeriod } from '../buyers/target.entity';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
+import { type Batch, RedisBatch } from './redis-batch';
 
 const PERIODS: CapPeriod[] = ['hour', 'day', 'month', 'total'];
 const TTL_S: Record<CapPeriod, number> = { hour: 7_200, day: 2 * 86_400, month: 40 * 86_400, total: 0 };
@@ -68,10 +69,11 @@ for i = 1, 4 do
 end
 return 1`;
 
-type CapsRedis = Redis & {
-  tgtReserve(...args: (string | number)[]): Promise<string>;
-  tgtRelease(...args: (string | number)[]): Promise<number>;
-  tgtConversion(...args: (string | number)[]): Promise<number>;
+/** The scripts above, as ioredis adds them to the client's pipelines. */
+type CapsBatch = Batch & {
+  tgtReserve(...args: (string | number)[]): Batch;
+  tgtRelease(...args: (string | number)[]): Batch;
+  tgtConversion(...args: (string | number)[]): Batch;
 };
 
 export interface CapTarget {
@@ -92,7 +94,9 @@ export function periodBuckets(at: number): Record<CapPeriod, string> {
 
 @Injectable()
 export class TargetCapsRepository {
-  private readonly redis: CapsRedis;
+  private readonly redis: Redis;
+  /** Writes go in the call path's per-turn batches (see RedisBatch), in issue order. */
+  private readonly batch: RedisBatch;
 
   constructor(redis: RedisService) {
     const client = redis.client;
@@ -103,7 +107,12 @@ export class TargetCapsRepository {
     ] as const) {
       if (!(name in client)) client.defineCommand(name, { lua });
     }
-    this.redis = client as CapsRedis;
+    this.redis = client;
+    this.batch = RedisBatch.for(client);
+  }
+
+  private send<T>(add: (p: CapsBatch) => unknown): Promise<T> {
+    return this.batch.send<T>((p) => add(p as CapsBatch));
   }
 
   private counters(targetId: string, kind: 'calls' | 'conv' | 'rev', at: number): string[] {
@@ -128,7 +137,7 @@ export class TargetCapsRepository {
       ...this.counters(t.targetId, 'conv', at),
       ...this.counters(t.targetId, 'rev', at),
     ];
-    return this.redis.tgtReserve(
+    const args = [
       keys.length,
       ...keys,
       at,
@@ -140,12 +149,13 @@ export class TargetCapsRepository {
       ...caps('conversions'),
       ...revenue,
       ...PERIODS.map((p) => TTL_S[p]),
-    );
+    ];
+    return this.send((p) => p.tgtReserve(...args));
   }
 
   /** Moves the member's expiry (a connected call may last hours). */
   async extend(targetId: string, member: string, expiresAt: number): Promise<void> {
-    await this.redis.zadd(redisKeys.targetLive(targetId), 'XX', expiresAt, member);
+    await this.send((p) => p.zadd(redisKeys.targetLive(targetId), 'XX', expiresAt, member));
   }
 
   /** Frees the slot; `giveBack` also un-counts the call (the attempt never connected). Idempotent. */
@@ -155,7 +165,7 @@ export class TargetCapsRepository {
       redisKeys.targetGuard(targetId, 'res', member),
       ...this.counters(targetId, 'calls', reservedAt),
     ];
-    await this.redis.tgtRelease(keys.length, ...keys, member, giveBack ? 1 : 0);
+    await this.send((p) => p.tgtRelease(keys.length, ...keys, member, giveBack ? 1 : 0));
   }
 
   /** Counts a converted call and its revenue once per call. */
@@ -165,12 +175,14 @@ export class TargetCapsRepository {
       ...this.counters(targetId, 'conv', at),
       ...this.counters(targetId, 'rev', at),
     ];
-    await this.redis.tgtConversion(
-      keys.length,
-      ...keys,
-      GUARD_TTL_S,
-      revenueUnits.toString(),
-      ...PERIODS.map((p) => TTL_S[p]),
+    await this.send((p) =>
+      p.tgtConversion(
+        keys.length,
+        ...keys,
+        GUARD_TTL_S,
+        revenueUnits.toString(),
+        ...PERIODS.map((p) => TTL_S[p]),
+      ),
     );
   }
 

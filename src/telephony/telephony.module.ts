@@ -19,7 +19,7 @@ export class TelephonyModule {
         {
           provide: TELNYX_CLIENT,
           inject: [APP_CONFIG, TelnyxHttpAgent],
-          useFactory: (c: AppConfig, http: TelnyxHttpAgent) => createTelnyxClient(c, http.agent),
+          useFactory: (c: AppConfig, http: TelnyxHttpAgent) => createTelnyxClient(c, http.agents),
         },
         CallControlService,
         WebhookIngressService,

@@ -2,12 +2,16 @@
 // app.bootstrap.ts has started the sandbox carrier and put its base URL, public key and connection id
 // into the configuration, so the same code talks to it through the same SDK.
 //
-// The SDK is given a fetch built on undici's request() over a keep-alive pool: the same HTTP, but
-// without the WHATWG fetch machinery (streams, abort plumbing) that cost more than the rest of a
-// command on the call path. Timeouts, retries and error classes stay the SDK's own.
+// The SDK is given a fetch built on node:http over keep-alive agents: the same HTTP, but without the
+// WHATWG fetch machinery (streams, abort plumbing) that cost more than the rest of a command on the
+// call path. node:http rather than undici: undici holds every request on a reused keep-alive socket
+// until the end of the event loop's turn (a check for stray bytes on the idle socket), and under load
+// a turn is long, so the answer command sat there for milliseconds; node:http writes it on the next
+// tick. Timeouts (the SDK's AbortSignal), retries and error classes stay the SDK's own.
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import Telnyx from 'telnyx';
-import { Agent, request } from 'undici';
 import type { AppConfig } from '../infra/config/app-config';
 
 export const TELNYX_CLIENT = Symbol('TELNYX_CLIENT');
@@ -34,60 +38,91 @@ class ResponseHeaders {
   }
 }
 
+/** Keep-alive connections to the carrier's API, one agent per scheme. */
+export interface HttpAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
 /**
- * fetch for the SDK over undici's request(). It answers with the part of the Response interface the
- * SDK reads (ok, status, url, headers.get, body, text, json): the body is read once, as text.
+ * fetch for the SDK over node:http. It answers with the part of the Response interface the SDK reads
+ * (ok, status, url, headers.get, body, text, json): the body is read once, as text.
  */
-export function undiciFetch(agent: Agent): FetchLike {
-  return async (input, init) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const headers: Record<string, string> = {};
-    // The SDK hands over a Headers object: read it as it is rather than copying it into another.
-    const given = init?.headers;
-    (given instanceof Headers ? given : new Headers(given)).forEach((value, key) => (headers[key] = value));
-    const body = init?.body;
-    const res = await request(url, {
-      method: (init?.method ?? 'GET') as 'GET',
-      headers,
-      body:
-        typeof body === 'string' || body instanceof Uint8Array
-          ? body
-          : body == null
-            ? undefined
-            : String(body),
-      signal: init?.signal ?? undefined,
-      dispatcher: agent,
+export function nodeHttpFetch(agents: HttpAgents): FetchLike {
+  return (input, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const url = new URL(href);
+      const headers: Record<string, string> = {};
+      // The SDK hands over a Headers object: read it as it is rather than copying it into another.
+      const given = init?.headers;
+      (given instanceof Headers ? given : new Headers(given)).forEach((value, key) => (headers[key] = value));
+      const raw = init?.body;
+      const body =
+        typeof raw === 'string' || raw instanceof Uint8Array ? raw : raw == null ? undefined : String(raw);
+      if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+      const secure = url.protocol === 'https:';
+      const req = (secure ? https : http).request(
+        url,
+        {
+          method: init?.method ?? 'GET',
+          headers,
+          agent: secure ? agents.https : agents.http,
+          signal: init?.signal ?? undefined,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve(
+              responseOf(href, res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8')),
+            ),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    const text = await res.body.text();
-    const status = res.statusCode;
-    const response = {
-      ok: status >= 200 && status < 300,
-      status,
-      statusText: '',
-      url,
-      redirected: false,
-      headers: new ResponseHeaders(res.headers),
-      body: null,
-      bodyUsed: false,
-      text: () => Promise.resolve(text),
-      json: () => Promise.resolve(text === '' ? undefined : (JSON.parse(text) as unknown)),
-      arrayBuffer: () => Promise.resolve(new TextEncoder().encode(text).buffer),
-    };
-    return response as unknown as Response;
+}
+
+function responseOf(
+  url: string,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): Response {
+  const response = {
+    ok: status >= 200 && status < 300,
+    status,
+    statusText: '',
+    url,
+    redirected: false,
+    headers: new ResponseHeaders(headers),
+    body: null,
+    bodyUsed: false,
+    text: () => Promise.resolve(text),
+    json: () => Promise.resolve(text === '' ? undefined : (JSON.parse(text) as unknown)),
+    arrayBuffer: () => Promise.resolve(new TextEncoder().encode(text).buffer),
   };
+  return response as unknown as Response;
 }
 
 /** The keep-alive connections to the carrier's API, closed with the app. */
 @Injectable()
 export class TelnyxHttpAgent implements OnApplicationShutdown {
-  readonly agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
+  readonly agents: HttpAgents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 }),
+  };
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.agent.close().catch(() => undefined);
+  onApplicationShutdown(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }
 
-export function createTelnyxClient(config: AppConfig, agent: Agent): Telnyx {
+export function createTelnyxClient(config: AppConfig, agents: HttpAgents): Telnyx {
   return new Telnyx({
     apiKey: config.telnyx.apiKey ?? 'sandbox',
     baseURL: config.telnyx.baseUrl ?? TELNYX_DEFAULT_BASE_URL,
@@ -95,6 +130,6 @@ export function createTelnyxClient(config: AppConfig, agent: Agent): Telnyx {
     maxRetries: config.telnyx.maxRetries,
     timeout: config.telnyx.commandTimeoutMs,
     logLevel: 'off',
-    fetch: undiciFetch(agent),
+    fetch: nodeHttpFetch(agents),
   });
 }
