@@ -343,8 +343,9 @@ async function main(): Promise<void> {
         `${round(barePerSecond, 0)} fan-outs/s of 10`,
     );
 
+    // overhead_*: as the call flow runs an auction (prepare() when the call is answered, run() 10 ms
+    // later); overhead_cold_*: run() alone, its eligibility reads on the clock.
     report({
-      overhead_measured_as: 'prepare() when the call is answered, run() 10 ms later (the call flow)',
       overhead_p50_ms: prepared.overhead.p50,
       overhead_p99_ms: prepared.overhead.p99,
       overhead_vs_bidder_delay_p99_ms: prepared.vsDelay.p99,
