@@ -46,6 +46,8 @@ const BATCH = 50;
 const MAX_STEPS = 30;
 /** Rounds of drain per wake-up while events keep arriving. */
 const MAX_ROUNDS = 20;
+/** Actions on the way to a new caller's answer (or refusal), run without yielding. */
+const ANSWER_PATH: ReadonlySet<Action['kind']> = new Set(['setup', 'answer', 'reject', 'speak']);
 
 class LockLost extends Error {
   constructor(sessionId: string) {
@@ -135,7 +137,9 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     }
     // Queue the event and take the call's lock in one trip; the call then runs in the background.
     const token = randomUUID();
-    const r = await this.store.takeInAndAcquire(sessionId, event, token, ttl, BATCH);
+    // A new caller's first webhook goes to Redis at the end of this tick; the others with the turn.
+    const soon = event.type === 'call.initiated';
+    const r = await this.store.takeInAndAcquire(sessionId, event, token, ttl, BATCH, soon);
     if (r.kind === 'duplicate') return 'duplicate';
     if (r.kind === 'locked') {
       // The holder was asked to drain again; if it is dead, its lock expires and the sweeper steps in.
@@ -249,12 +253,20 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     const wasLive = !!call.setup?.tenantId && !call.final;
 
     let steps = 0;
+    let yielded = false;
     for (; steps < MAX_STEPS; steps++) {
       const action = nextAction(call, Date.now(), this.config.calls.maxAttempts);
       if (action.kind === 'none') break;
       if (action.kind === 'wait') {
         call.dueAt = action.until;
         break;
+      }
+      // Answering a new caller comes first. Anything else (routing, transfers, the end of a call)
+      // first lets the loop take in what has arrived meanwhile, once per hold, so a burst of that
+      // work never stands between a new caller's webhook and its answer command.
+      if (!yielded && !ANSWER_PATH.has(action.kind)) {
+        yielded = true;
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       await this.execute(call, action, ctx);
     }

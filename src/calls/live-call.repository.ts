@@ -146,7 +146,8 @@ export class LiveCallRepository {
   /**
    * takeIn for an event that wakes its call, and in the same trip an attempt at the call's lock: the
    * event was a duplicate, or the lock is someone else's (they are asked to drain again), or it is ours
-   * with the state and the queued events.
+   * with the state and the queued events. `soon`: someone waits on it right now (a new caller), so it
+   * leaves at the end of this tick rather than of the turn (RedisBatch).
    */
   async takeInAndAcquire(
     sessionId: string,
@@ -154,6 +155,7 @@ export class LiveCallRepository {
     token: string,
     lockTtlMs: number,
     batch: number,
+    soon = false,
   ): Promise<
     | { kind: 'duplicate' }
     | { kind: 'locked'; pttl: number }
@@ -175,7 +177,7 @@ export class LiveCallRepository {
             lockTtlMs,
             batch,
           ),
-        true, // the caller (or the webhook's ack) waits on it
+        soon,
       ),
       // Safety net: if this instance dies before applying the event, the sweeper finds the call.
       this.lowerDue(sessionId, Date.now() + lockTtlMs),
