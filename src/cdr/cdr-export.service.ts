@@ -1,8 +1,8 @@
 // Moves finished calls from the PostgreSQL outbox into ClickHouse `cdr`, in the worker role.
 //
 // - Dispatcher (every cdr.dispatchIntervalMs): when the outbox has rows, makes sure export jobs are
-//   queued, up to cdr.concurrency of them (one fixed job id per slot, so every worker instance asking
-//   for the same slot gets one job).
+//   queued: up to cdr.concurrency per worker instance, each under a fixed id (instance and slot), so a
+//   dispatch while the job is still there adds nothing, and N worker instances run N × concurrency.
 // - Export job: takes a batch out of the outbox (CdrOutboxRepository.take: the rows are deleted in a
 //   transaction left open), fires the conversion pixels the records call for (idempotent per pixel,
 //   call and event), inserts the CDR rows into ClickHouse, then commits; the next batch is read while
@@ -19,6 +19,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { PixelsService } from '../pixels/pixels.service';
@@ -39,11 +40,13 @@ export interface ExportJob {
 /** One export job stops after this long (and is queued again if rows remain), so no job runs forever. */
 const JOB_BUDGET_MS = 30_000;
 
-export const exportJobId = (slot: number) => `cdr-export-${slot}`;
+export const exportJobId = (instance: string, slot: number) => `cdr-export-${instance}-${slot}`;
 
 @Injectable()
 export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CdrExport');
+  /** Tells this instance's export jobs from other instances' (any worker may run any of them). */
+  private readonly instance = randomUUID().slice(0, 8);
   private readonly exported;
   private readonly failures;
   private timers: NodeJS.Timeout[] = [];
@@ -94,7 +97,7 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
       CdrJob.Export,
       { slot },
       {
-        jobId: exportJobId(slot),
+        jobId: exportJobId(this.instance, slot),
         attempts,
         backoff: { type: 'exponential', delay: retryBaseMs },
         removeOnComplete: true,
