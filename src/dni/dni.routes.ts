@@ -38,6 +38,8 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface DniRoute {
   path: string;
+  /** Metric labels by status, made once. */
+  labels: Map<number, { method: string; route: string; status: string }>;
   validate: ValidateFunction;
   /** Resolves to the JSON answer (200), or undefined for 204. */
   handle(body: unknown, req: IncomingMessage): Promise<object | undefined>;
@@ -70,7 +72,7 @@ export class DniRoutes implements OnModuleInit {
     const session = ajv.compile(sessionRequestSchema);
     const click = ajv.compile(clickRequestSchema);
     const add = (path: string, validate: ValidateFunction, handle: DniRoute['handle']) =>
-      this.routes.set(PREFIX + path, { path: PREFIX + path, validate, handle });
+      this.routes.set(PREFIX + path, { path: PREFIX + path, labels: new Map(), validate, handle });
 
     add('lease', lease, (body, req) =>
       this.dni.lease(body as LeaseRequest, { ip: clientIp(req), userAgent: req.headers['user-agent'] }),
@@ -104,13 +106,16 @@ export class DniRoutes implements OnModuleInit {
   private serve(route: DniRoute, req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const given = req.headers['x-request-id'];
+    // A balancer's request id is echoed; otherwise one is made only for an error, which is where a
+    // client needs it (it is in the error body too). Nothing is logged for a request that succeeds.
     const requestId =
-      typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID ? given : randomUUID();
+      typeof given === 'string' && given.length > 0 && given.length <= MAX_REQUEST_ID ? given : undefined;
 
     const fail = (e: unknown) => {
-      const body = errorBody(e, requestId);
-      if (body.statusCode >= 500) this.logger.error({ err: e, requestId }, 'dni request failed');
-      this.send(route, res, requestId, started, body.statusCode, JSON.stringify(body));
+      const id = requestId ?? randomUUID();
+      const body = errorBody(e, id);
+      if (body.statusCode >= 500) this.logger.error({ err: e, requestId: id }, 'dni request failed');
+      this.send(route, res, id, started, body.statusCode, JSON.stringify(body));
     };
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > BODY_LIMIT) {
@@ -168,25 +173,23 @@ export class DniRoutes implements OnModuleInit {
   private send(
     route: DniRoute,
     res: ServerResponse,
-    requestId: string,
+    requestId: string | undefined,
     started: number,
     status: number,
     body: string | undefined,
   ): void {
-    const headers: OutgoingHttpHeaders = {
-      'access-control-allow-origin': '*',
-      'x-request-id': requestId,
-    };
+    const headers: OutgoingHttpHeaders = { 'access-control-allow-origin': '*' };
+    if (requestId !== undefined) headers['x-request-id'] = requestId;
     if (body !== undefined) {
       headers['content-type'] = JSON_TYPE;
       headers['content-length'] = Buffer.byteLength(body);
     }
     res.writeHead(status, headers);
     res.end(body);
-    this.metrics.httpDuration.observe(
-      { method: 'POST', route: route.path, status: String(status) },
-      (performance.now() - started) / 1000,
-    );
+    let labels = route.labels.get(status);
+    if (!labels)
+      route.labels.set(status, (labels = { method: 'POST', route: route.path, status: String(status) }));
+    this.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
   }
 }
 

@@ -1,6 +1,6 @@
 // Dynamic Number Insertion: leases tracking numbers to visitors, keeps their attribution, and
 // answers "which visit made this call?" for telephony.
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { CampaignEntity } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
@@ -17,6 +17,7 @@ import { DniSession, DniSessionRepository } from './dni-session.repository';
 import { ClickRequest, LeaseRequest, SessionRequest } from './dni.schemas';
 import { LeaseResponseDto, PoolHealthResponseDto } from './dto/dni.dto';
 import { recommendedPoolSize } from './erlang';
+import { HotCache } from './hot-cache';
 import { PoolAllocatorRepository } from './pool-allocator.repository';
 
 export const HEARTBEAT_S = 60;
@@ -54,10 +55,10 @@ const CONFIDENCE: Record<AttributionMethod, number> = {
 };
 
 @Injectable()
-export class DniService implements OnModuleInit {
-  private readonly campaigns = new TtlCache<string, CampaignEntity | null>(5_000);
-  private readonly pools = new TtlCache<string, NumberPoolEntity[]>(5_000);
-  private readonly synced = new TtlCache<string, true>(60_000);
+export class DniService implements OnModuleInit, OnModuleDestroy {
+  private readonly campaigns = new HotCache<string, CampaignEntity | null>(5_000);
+  private readonly pools = new HotCache<string, NumberPoolEntity[]>(5_000);
+  private readonly synced = new HotCache<string, true>(60_000);
   /** Call path (attribute): dialled number → its tracking number and pool, and campaigns by id. */
   private readonly dialled = new TtlCache<
     string,
@@ -65,6 +66,9 @@ export class DniService implements OnModuleInit {
   >(5_000);
   private readonly campaignsById = new TtlCache<string, CampaignEntity>(5_000);
   private readonly leaseCounter;
+  /** Lease outcomes by pool since the last flush into `leaseCounter` (once a second, off the hot path). */
+  private leaseCounts = new Map<string, Map<string, number>>();
+  private countsTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly allocator: PoolAllocatorRepository,
@@ -83,6 +87,21 @@ export class DniService implements OnModuleInit {
 
   onModuleInit(): void {
     this.numbers.onPoolChanged((poolId) => this.syncPool(poolId));
+    this.countsTimer = setInterval(() => this.flushLeaseCounts(), 1_000);
+    this.countsTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.countsTimer);
+    this.flushLeaseCounts();
+  }
+
+  private flushLeaseCounts(): void {
+    const counts = this.leaseCounts;
+    this.leaseCounts = new Map();
+    for (const [pool, outcomes] of counts) {
+      for (const [outcome, n] of outcomes) this.leaseCounter.inc({ pool, outcome }, n);
+    }
   }
 
   /** Makes the allocator hold exactly the pool's active numbers (after any pool change). */
@@ -124,12 +143,13 @@ export class DniService implements OnModuleInit {
   }
 
   async lease(req: LeaseRequest, client: ClientInfo): Promise<LeaseResponseDto> {
-    const campaign = await this.campaignByKey(req.key);
+    // Cache hits are read synchronously: a renewal waits on Redis and nothing else.
+    const campaign = this.campaigns.peek(req.key) ?? (await this.campaignByKey(req.key));
     const sid = req.sid ?? randomBytes(16).toString('base64url');
     if (campaign.status !== 'active' || isCrawler(client.userAgent)) return this.none(sid, campaign);
 
     const params = req.params ?? NO_PARAMS;
-    const pools = await this.campaignPools(campaign.id);
+    const pools = this.pools.peek(campaign.id) ?? (await this.campaignPools(campaign.id));
     const pool = this.pickPool(pools, params.cb_pub ?? req.tags?.publisher);
     if (!pool) return this.none(sid, campaign);
 
@@ -147,7 +167,7 @@ export class DniService implements OnModuleInit {
       number = active[0]?.number ?? null;
       outcome = number ? 'static' : 'none';
     } else {
-      await this.ensureSynced(pool.id);
+      if (!this.synced.peek(pool.id)) await this.ensureSynced(pool.id);
       fingerprint = visitFingerprint(params, req.tags, campaign.paramTags);
       const r = await this.allocator.lease(
         pool.id,
@@ -232,7 +252,9 @@ export class DniService implements OnModuleInit {
   }
 
   private countLease(poolId: string, outcome: string): void {
-    this.leaseCounter.inc({ pool: poolId, outcome });
+    let outcomes = this.leaseCounts.get(poolId);
+    if (!outcomes) this.leaseCounts.set(poolId, (outcomes = new Map()));
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
   }
 
   private answer(

@@ -53,15 +53,13 @@ type AllocatorRedis = Redis & {
 const MAX_LEASE_MS = 4 * 3600 * 1000;
 /** Leases per script call at most, so one call never holds Redis for long. */
 const MAX_BATCH = 256;
+/** Sids travel space-separated inside the lease script's arguments. */
+const SID = /^\S{1,128}$/;
 type PoolKeys = ReturnType<typeof redisKeys.dniPool>;
 
 interface QueuedLease {
-  sid: string;
-  now: number;
-  idleMs: number;
-  cooldownMs: number;
-  fingerprint: string;
-  rewriteMs: number;
+  /** The lease's arguments as LEASE_SCRIPT reads them. */
+  arg: string;
   resolve(r: LeaseResult): void;
   reject(e: unknown): void;
 }
@@ -113,10 +111,12 @@ export class PoolAllocatorRepository {
     fingerprint = '',
     rewriteMs = 0,
   ): Promise<LeaseResult> {
+    if (!SID.test(sid)) return Promise.reject(new Error(`invalid sid for the allocator: ${sid}`));
+    const arg = `${now} ${idleMs} ${cooldownMs} ${rewriteMs} ${sid} ${fingerprint}`;
     return new Promise((resolve, reject) => {
       let queue = this.queued.get(poolId);
       if (!queue) this.queued.set(poolId, (queue = []));
-      queue.push({ sid, now, idleMs, cooldownMs, fingerprint, rewriteMs, resolve, reject });
+      queue.push({ arg, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // After the I/O callbacks of this turn: every lease request read in it joins the call.
@@ -137,8 +137,8 @@ export class PoolAllocatorRepository {
   };
 
   private leaseBatch(poolId: string, leases: QueuedLease[]): void {
-    const args: (string | number)[] = [...this.keys(poolId)];
-    for (const l of leases) args.push(l.sid, l.now, l.idleMs, l.cooldownMs, l.fingerprint, l.rewriteMs);
+    const args: string[] = [...this.keys(poolId)];
+    for (const l of leases) args.push(l.arg);
     const fail = (e: unknown) => {
       for (const l of leases) l.reject(e);
     };

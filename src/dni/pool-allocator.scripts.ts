@@ -42,8 +42,9 @@ end
 
 /**
  * Leases for several visitors of one pool in one call, each exactly as if it ran alone, in the
- * order given. ARGV: six values per visitor: sid, now ms, idle ms, cooldown ms, visit fingerprint,
- * rewrite ms. Returns three values per visitor: number|false, outcome, fresh. Fresh is 1 when the
+ * order given. ARGV: one text per visitor, "now-ms idle-ms cooldown-ms rewrite-ms sid fingerprint"
+ * (the sid has no space; the fingerprint is the rest, possibly empty). Returns three values per
+ * visitor: number|false, outcome, fresh. Fresh is 1 when the
  * visitor keeps its number and its session was stored less than `rewrite ms` ago from a visit with
  * the same fingerprint (MARK_SCRIPT), so the session needs no work.
  */
@@ -89,21 +90,20 @@ end
 local counts = {kept = 0, rebound = 0, new = 0, exhausted = 0}
 local out = {}
 local reaped = -1
-for i = 1, #ARGV, 6 do
-  local now = tonumber(ARGV[i + 1])
+for i = 1, #ARGV do
+  local now, idle, cooldown, rewrite, sid, fp = string.match(ARGV[i], '^(%S+) (%S+) (%S+) (%S+) (%S+) (.*)$')
+  now = tonumber(now)
   if now > reaped then
     reap(now)
     reaped = now
   end
-  local n, outcome, f = lease(ARGV[i], now, tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4],
-    tonumber(ARGV[i + 5]))
+  local n, outcome, f = lease(sid, now, tonumber(idle), tonumber(cooldown), fp, tonumber(rewrite))
   counts[outcome] = counts[outcome] + 1
-  local j = (i - 1) / 2
-  out[j + 1] = n
-  out[j + 2] = outcome
-  out[j + 3] = f
+  out[3 * i - 2] = n
+  out[3 * i - 1] = outcome
+  out[3 * i] = f
 end
-redis.call('HINCRBY', KEYS[7], 'requests', #ARGV / 6)
+redis.call('HINCRBY', KEYS[7], 'requests', #ARGV)
 for outcome, c in pairs(counts) do
   if c > 0 then redis.call('HINCRBY', KEYS[7], outcome, c) end
 end
