@@ -315,18 +315,24 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         if (call.answer.s === 'todo' && call.rxAt !== undefined) {
           this.answerLatency.observe((Date.now() - call.rxAt) / 1000);
         }
-        // Attribution and tagging run while the answer is on its way; routing needs them next.
-        // So do the auction's reads (campaign, targets, caps, cached bids), once the tags are known.
+        // The answer command leaves first. Attribution and tagging then run while it is on its way
+        // (routing needs them next), and so do the auction's reads (campaign, targets, caps, cached
+        // bids) once the tags are known: started at the end of this turn, after the command is written.
         const setup = call.setup!;
         const routed = setup.disposition.kind === 'route';
+        const sent = this.send(call, ctx, call.answer, () => this.control.answer(a, opts('answer')));
+        const afterWrite = new Promise<void>((resolve) => setImmediate(resolve));
         const enriching = setup.enriched
           ? undefined
-          : this.setupService.enrich(input(), setup).then((e) => {
-              if (routed) this.prepareRouting(call, { ...setup, ...e });
-              return e;
-            });
-        if (!enriching && routed) this.prepareRouting(call, setup);
-        await this.send(call, ctx, call.answer, () => this.control.answer(a, opts('answer')));
+          : afterWrite
+              .then(() => this.setupService.enrich(input(), setup))
+              .then((e) => {
+                if (routed) this.prepareRouting(call, { ...setup, ...e });
+                return e;
+              });
+        enriching?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+        if (!enriching && routed) void afterWrite.then(() => this.prepareRouting(call, setup));
+        await sent;
         if (enriching) Object.assign(setup, await enriching);
         return;
       }
