@@ -115,7 +115,10 @@ export class CallsRepository {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
-        await this.writeBatch(batch);
+        // Whatever goes wrong, no finish is left waiting (settling a settled promise does nothing).
+        await this.writeBatch(batch).catch((e: unknown) => {
+          for (const p of batch) p.fail(e);
+        });
       }
     } finally {
       this.writing = false;
