@@ -7,7 +7,10 @@
 // the e2e suite checks that both give the same row, odd values included. Change them together.
 import { CDR_COLUMNS, type CdrRow, NIL_UUID, TAG_COLUMNS } from './cdr-row';
 
-/** How a column's SQL value goes into the line: `%s` as it is, or `"%s"` for text that needs no escaping. */
+/**
+ * A column's value: SQL text that goes into the line as it is (`%s`, JSON already) or between quotes
+ * (`"%s"`, text that needs no escaping). Never SQL NULL: format() would print nothing for it.
+ */
 interface Value {
   sql: string;
   quoted?: boolean;
@@ -19,7 +22,7 @@ const NON_NEGATIVE_INTEGER_RE = '^[0-9]+([.]0+)?$';
 /** JSON of text that may need escaping ('' for SQL NULL when `orEmpty`). */
 const json = (sql: string): Value => ({ sql: `to_json(${sql})::text` });
 const orEmpty = (column: string) => `coalesce(c.${column}, '')`;
-/** Text that never needs escaping (uuids, formatted times, numerics); never NULL. */
+/** Text that never needs escaping (uuids, numerics); never NULL. */
 const quoted = (sql: string): Value => ({ sql, quoted: true });
 /** Like `quoted`, or JSON null. */
 const quotedOrNull = (sql: string): Value => ({ sql: `coalesce('"' || ${sql} || '"', 'null')` });
@@ -27,7 +30,12 @@ const quotedOrNull = (sql: string): Value => ({ sql: `coalesce('"' || ${sql} || 
 const numberOrNull = (column: string): Value => ({ sql: `coalesce(c.${column}::text, 'null')` });
 const bool = (sql: string): Value => ({ sql: `coalesce(${sql}, false)::text` });
 const id = (column: string) => `coalesce(c.${column}::text, '${NIL_UUID}')`;
-const time = (column: string) => `to_char(c.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')`;
+/**
+ * A timestamp as epoch milliseconds (truncated, as toCdrRow's text is): ClickHouse reads an integer for
+ * a DateTime64(3) as milliseconds, and PostgreSQL makes the number several times cheaper than the text.
+ */
+const epochMs = (column: string) => `floor(date_part('epoch', c.${column}) * 1000)::int8`;
+const time = (column: string): Value => ({ sql: `coalesce(${epochMs(column)}::text, 'null')` });
 /** A tag as text (toCdrRow's `tagText`): a string as it is, another JSON value as its JSON, none as ''. */
 const tag = (name: string) => json(`coalesce(c.tags ->> '${name}', '')`);
 
@@ -112,18 +120,18 @@ const VALUES: Record<keyof CdrRow, Value> = {
   blocked: bool(`c.reason = 'blocked'`),
   abandoned: bool(`c.state = 'abandoned'`),
   no_target: bool(`c.reason = 'unrouted'`),
-  started_at: quoted(time('received_at')),
-  answered_at: quotedOrNull(time('answered_at')),
-  routing_at: quotedOrNull(time('routing_at')),
-  ringing_at: quotedOrNull(time('ringing_at')),
-  connected_at: quotedOrNull(time('connected_at')),
-  ended_at: quoted(time('ended_at')),
+  started_at: time('received_at'),
+  answered_at: time('answered_at'),
+  routing_at: time('routing_at'),
+  ringing_at: time('ringing_at'),
+  connected_at: time('connected_at'),
+  ended_at: time('ended_at'),
   ring_ms: numberOrNull('ring_ms'),
   talk_ms: numberOrNull('talk_ms'),
   total_ms: numberOrNull('total_ms'),
   time_to_connect_ms: {
     sql: `(CASE WHEN c.connected_at IS NULL THEN 0
-      ELSE greatest(0, round(extract(epoch FROM c.connected_at - c.received_at) * 1000))::int END)::text`,
+      ELSE greatest(0, ${epochMs('connected_at')} - ${epochMs('received_at')}) END)::text`,
   },
   attempts: numberOrNull('attempts'),
   conversion_seconds: numberOrNull('conversion_seconds'),

@@ -209,14 +209,27 @@ void everyColumnListed;
 /** A CDR row as positional values in CDR_COLUMNS order (one JSONCompactEachRow line). */
 export const cdrValues = (row: CdrRow): unknown[] => CDR_COLUMNS.map((c) => row[c]);
 
-/** A CDR row back from one JSONCompactEachRow line of the export. */
+/** The time columns, which the export's lines carry as epoch milliseconds (DateTime64(3) reads those). */
+const TIME_COLUMNS = new Set<string>([
+  'started_at',
+  'answered_at',
+  'routing_at',
+  'ringing_at',
+  'connected_at',
+  'ended_at',
+]);
+
+/** A CDR row back from one JSONCompactEachRow line of the export (times as ClickHouse text again). */
 export function cdrRowFromLine(line: string): CdrRow {
   const values = JSON.parse(line) as unknown[];
   if (!Array.isArray(values) || values.length !== CDR_COLUMNS.length) {
     throw new Error(`a CDR line has ${CDR_COLUMNS.length} values`);
   }
   const row: Record<string, unknown> = {};
-  CDR_COLUMNS.forEach((c, i) => (row[c] = values[i]));
+  CDR_COLUMNS.forEach((c, i) => {
+    const v = values[i];
+    row[c] = TIME_COLUMNS.has(c) && typeof v === 'number' ? chTime(v) : v;
+  });
   return row as unknown as CdrRow;
 }
 
