@@ -23,6 +23,8 @@ import { PoolAllocatorRepository } from './pool-allocator.repository';
 export const HEARTBEAT_S = 60;
 /** A session is rewritten (and re-exported) at most this often when nothing changes. */
 const SESSION_REWRITE_MS = 60_000;
+/** Sids remembered per window by recentlyFresh (bounds its memory). */
+const MAX_FRESH_HINTS = 100_000;
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export type AttributionMethod =
@@ -69,6 +71,9 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
   /** Lease outcomes by pool since the last flush into `leaseCounter` (once a second, off the hot path). */
   private leaseCounts = new Map<string, Map<string, number>>();
   private countsTimer?: NodeJS.Timeout;
+  private freshNow = new Set<string>();
+  private freshBefore = new Set<string>();
+  private freshSince = Date.now();
 
   constructor(
     private readonly allocator: PoolAllocatorRepository,
@@ -169,6 +174,11 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     } else {
       if (!this.synced.peek(pool.id)) await this.ensureSynced(pool.id);
       fingerprint = visitFingerprint(params, req.tags, campaign.paramTags);
+      // A visitor not seen renewing lately will likely need its session: read it alongside.
+      if (req.sid && !this.recentlyFresh(sid)) {
+        previousPromise = this.sessions.get(sid);
+        previousPromise.catch(() => undefined); // unused when the lease turns out fresh
+      }
       const r = await this.allocator.lease(
         pool.id,
         sid,
@@ -180,6 +190,7 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
       );
       if (r.fresh) {
         // A renewal the stored session already reflects: nothing to read or write.
+        this.noteFresh(sid);
         this.countLease(pool.id, r.outcome);
         return this.answer(sid, r.number!, false, campaign, pool);
       }
@@ -238,6 +249,25 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     }
     await Promise.all(writes);
     return this.answer(sid, number, overflow, campaign, pool);
+  }
+
+  /**
+   * Sids whose lease was fresh in this or the previous window. Only decides whether the session is
+   * fetched together with the lease (saving a round trip for visitors that need it); a wrong guess
+   * costs one read too many or one round trip more, never a different answer.
+   */
+  private recentlyFresh(sid: string): boolean {
+    return this.freshNow.has(sid) || this.freshBefore.has(sid);
+  }
+
+  private noteFresh(sid: string): void {
+    const now = Date.now();
+    if (now - this.freshSince >= SESSION_REWRITE_MS || this.freshNow.size >= MAX_FRESH_HINTS) {
+      this.freshBefore = this.freshNow;
+      this.freshNow = new Set();
+      this.freshSince = now;
+    }
+    this.freshNow.add(sid);
   }
 
   private none(sid: string, campaign: CampaignEntity): LeaseResponseDto {

@@ -85,6 +85,10 @@ export class PoolAllocatorRepository {
     ] as const) {
       if (!(name in client)) client.defineCommand(name, { numberOfKeys: 8, lua });
     }
+    // A lease batch is a pipeline of its own: it is written at once instead of waiting a turn for
+    // the client's automatic pipeline (and for the reply of the one already in flight).
+    const ignored = client.options.autoPipeliningIgnoredCommands;
+    if (ignored && !ignored.includes('dniLease')) ignored.push('dniLease');
     this.redis = client as AllocatorRedis;
   }
 
@@ -142,13 +146,7 @@ export class PoolAllocatorRepository {
     const fail = (e: unknown) => {
       for (const l of leases) l.reject(e);
     };
-    // An explicit pipeline is written at once, rather than at the next turn with the automatic one.
-    const pipeline = this.redis.pipeline() as unknown as AllocatorRedis & ReturnType<Redis['pipeline']>;
-    void pipeline.dniLease(...args);
-    pipeline.exec().then((results) => {
-      const [err, value] = results?.[0] ?? [new Error('Redis gave no reply to the lease call')];
-      if (err) return fail(err);
-      const reply = value as (string | number | null)[];
+    this.redis.dniLease(...args).then((reply) => {
       for (let i = 0; i < leases.length; i++) {
         const number = reply[3 * i] as string | null;
         leases[i].resolve({
