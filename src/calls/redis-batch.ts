@@ -15,6 +15,8 @@ import type Redis from 'ioredis';
 export type Batch = ReturnType<Redis['pipeline']>;
 
 interface Waiter {
+  /** Position of the command in its pipeline. */
+  at: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -56,7 +58,7 @@ export class RedisBatch {
       throw new Error('RedisBatch.send takes exactly one command');
     }
     return new Promise<T>((resolve, reject) =>
-      this.waiters.push({ resolve: resolve as (value: unknown) => void, reject }),
+      this.waiters.push({ at: before, resolve: resolve as (value: unknown) => void, reject }),
     );
   }
 
@@ -69,8 +71,8 @@ export class RedisBatch {
     this.hurried = false;
     pipeline.exec().then(
       (results) => {
-        waiters.forEach((w, i) => {
-          const [err, value] = results?.[i] ?? [new Error('no reply from Redis'), undefined];
+        waiters.forEach((w) => {
+          const [err, value] = results?.[w.at] ?? [new Error('no reply from Redis'), undefined];
           if (err) w.reject(err);
           else w.resolve(value);
         });
