@@ -42,6 +42,8 @@ const URL_CACHE = 10_000;
 const CONNECTIONS_PER_ORIGIN = 512;
 const KEEP_ALIVE_MS = 30_000;
 const KEEP_ALIVE_MAX_MS = 600_000;
+/** How long a request cut by its timeout or deadline may still answer and keep its connection. */
+const LATE_GRACE_MS = 100;
 /** An origin unused this long gives its connections back (swept once a minute). */
 const ORIGIN_IDLE_MS = 5 * 60_000;
 
@@ -75,6 +77,7 @@ function isBlocked(e: unknown): boolean {
  */
 class PingHandler implements Dispatcher.DispatchHandler {
   timer?: NodeJS.Timeout;
+  private grace?: NodeJS.Timeout;
   /** The connection carrying the request, given back when the answer settles. */
   client?: Client;
   pool?: OriginConnections;
@@ -103,6 +106,8 @@ class PingHandler implements Dispatcher.DispatchHandler {
 
   /** The connection goes back to its origin's stack (after any abort, so it is not handed out mid-way). */
   private giveBack(): void {
+    if (this.grace) clearTimeout(this.grace);
+    this.grace = undefined;
     const c = this.client;
     if (!c) return;
     this.client = undefined;
@@ -116,12 +121,15 @@ class PingHandler implements Dispatcher.DispatchHandler {
   timeOut(): void {
     if (this.done) return;
     this.fail('timeout');
-    // The caller has its answer now; dropping the request (its socket) can wait for the next turn of
-    // the event loop, so an auction cut at its deadline does not pay for closing the hung connections.
-    setImmediate(() => {
+    // The caller has its answer now. The request stays open a little longer: a buyer that is only a
+    // bit late then answers on its keep-alive connection, which serves its next ping without a new
+    // TCP (or TLS) handshake. Past the grace it is aborted and its socket closed, away from the moment
+    // the auction closed, when the call and other auctions' deadlines need the event loop.
+    this.grace = setTimeout(() => {
+      this.grace = undefined;
       this.controller?.abort(TIMED_OUT);
       this.giveBack();
-    });
+    }, LATE_GRACE_MS);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -146,7 +154,7 @@ class PingHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.done) return;
+    // Counted even after a timeout: a late answer is read only up to the cap too.
     this.size += chunk.length;
     if (this.size > this.maxBytes) {
       this.fail('oversized');
@@ -154,7 +162,7 @@ class PingHandler implements Dispatcher.DispatchHandler {
       this.giveBack();
       return;
     }
-    this.chunks.push(chunk);
+    if (!this.done) this.chunks.push(chunk);
   }
 
   onResponseEnd(): void {
