@@ -1,4 +1,4 @@
-import { attributionFrom, isCrawler, resetsAttribution } from './attribution';
+import { attributionFrom, isCrawler, resetsAttribution, visitFingerprint } from './attribution';
 
 describe('attribution capture', () => {
   const params = {
@@ -40,5 +40,36 @@ describe('attribution capture', () => {
       isCrawler('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36'),
     ).toBe(false);
     expect(isCrawler(undefined)).toBe(false);
+  });
+
+  it('fingerprints what a session keeps from a visit, and only that', () => {
+    const paramTags = { kw: 'keyword' };
+    const base = visitFingerprint(params, { plan: 'gold' }, paramTags);
+    expect(visitFingerprint({ ...params }, { plan: 'gold' }, paramTags)).toBe(base);
+    // Fields a session never takes from a later visit do not count.
+    expect(
+      visitFingerprint({ ...params, utm_campaign: 'fall', unrelated: 'y' }, { plan: 'gold' }, paramTags),
+    ).toBe(base);
+    // Every field that can restart attribution or add a tag does.
+    const changed = [
+      { ...params, utm_source: 'bing' },
+      { ...params, utm_medium: 'email' },
+      ...['gclid', 'gbraid', 'wbraid', 'msclkid', 'fbclid', 'ttclid'].map((k) => ({
+        ...params,
+        [k]: 'other',
+      })),
+      { ...params, kw: 'cheaper' },
+    ];
+    for (const p of changed) expect(visitFingerprint(p, { plan: 'gold' }, paramTags)).not.toBe(base);
+    expect(visitFingerprint(params, { plan: 'silver' }, paramTags)).not.toBe(base);
+    expect(visitFingerprint(params, undefined, paramTags)).not.toBe(base);
+    // Values cannot be shifted between fields to forge another visit's fingerprint.
+    expect(visitFingerprint({ utm_source: 'a', utm_medium: '' }, undefined, {})).not.toBe(
+      visitFingerprint({ utm_source: '', utm_medium: 'a' }, undefined, {}),
+    );
+    // Long visits are hashed to a bounded size.
+    const long = visitFingerprint(params, { note: 'x'.repeat(500) }, paramTags);
+    expect(long.length).toBeLessThanOrEqual(160);
+    expect(long).not.toBe(visitFingerprint(params, { note: 'y'.repeat(500) }, paramTags));
   });
 });

@@ -42,7 +42,7 @@ interface DniRoute {
   labels: Map<number, { method: string; route: string; status: string }>;
   validate: ValidateFunction;
   /** Resolves to the JSON answer (200), or undefined for 204. */
-  handle(body: unknown, req: IncomingMessage): Promise<object | undefined>;
+  handle(body: unknown, req: IncomingMessage, ip: string): Promise<object | undefined>;
 }
 
 @Injectable()
@@ -74,8 +74,8 @@ export class DniRoutes implements OnModuleInit {
     const add = (path: string, validate: ValidateFunction, handle: DniRoute['handle']) =>
       this.routes.set(PREFIX + path, { path: PREFIX + path, labels: new Map(), validate, handle });
 
-    add('lease', lease, (body, req) =>
-      this.dni.lease(body as LeaseRequest, { ip: clientIp(req), userAgent: req.headers['user-agent'] }),
+    add('lease', lease, (body, req, ip) =>
+      this.dni.lease(body as LeaseRequest, { ip, userAgent: req.headers['user-agent'] }),
     );
     add('heartbeat', session, (body) => this.dni.heartbeat(body as SessionRequest));
     add('release', session, async (body) => {
@@ -157,13 +157,14 @@ export class DniRoutes implements OnModuleInit {
         return fail(new AppError(400, 'VALIDATION_FAILED', validationMessage(route.validate.errors)));
       }
       const key = (body as { key: string }).key;
+      const ip = clientIp(req);
       if (
-        !this.limits.hit('ip', clientIp(req), this.config.dniRateLimit.perIp) ||
+        !this.limits.hit('ip', ip, this.config.dniRateLimit.perIp) ||
         !this.limits.hit('key', key, this.config.dniRateLimit.perKey)
       ) {
         return fail(new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down'));
       }
-      route.handle(body, req).then((answer) => {
+      route.handle(body, req, ip).then((answer) => {
         if (answer === undefined) this.send(route, res, requestId, started, 204, undefined);
         else this.send(route, res, requestId, started, 200, JSON.stringify(answer));
       }, fail);

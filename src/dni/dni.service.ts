@@ -142,9 +142,16 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
 
   /** The pool serving a visit: the publisher's own when the page names one, else the first. */
   private pickPool(pools: NumberPoolEntity[], publisherHint?: string): NumberPoolEntity | undefined {
-    const byHint = publisherHint ? pools.filter((p) => p.publisherId === publisherHint) : [];
-    const candidates = byHint.length ? byHint : pools;
-    return candidates.find((p) => p.kind === 'session') ?? candidates.find((p) => p.kind === 'static');
+    // Plain loops: this runs on every lease.
+    let hinted = false;
+    if (publisherHint) for (const p of pools) if (p.publisherId === publisherHint) hinted = true;
+    let fallback: NumberPoolEntity | undefined;
+    for (const p of pools) {
+      if (hinted && p.publisherId !== publisherHint) continue;
+      if (p.kind === 'session') return p;
+      if (p.kind === 'static') fallback ??= p;
+    }
+    return fallback;
   }
 
   async lease(req: LeaseRequest, client: ClientInfo): Promise<LeaseResponseDto> {
