@@ -1,4 +1,12 @@
-import { type CallRecordRow, fullTags, NIL_UUID, toCdrRow } from './cdr-row';
+import {
+  type CallRecordRow,
+  CDR_COLUMNS,
+  cdrRowFromLine,
+  cdrValues,
+  fullTags,
+  NIL_UUID,
+  toCdrRow,
+} from './cdr-row';
 
 const base: CallRecordRow = {
   id: 'c0000000-0000-4000-8000-000000000001',
@@ -135,5 +143,34 @@ describe('toCdrRow', () => {
     });
     expect(toCdrRow({ ...base, state: 'failed', reason: 'unrouted' }, 1).no_target).toBe(true);
     expect(toCdrRow({ ...base, state: 'abandoned' }, 1).abandoned).toBe(true);
+  });
+
+  it('reads tags as text, and keeps a tag out of the Map only where its column holds it', () => {
+    const row = toCdrRow(
+      {
+        ...base,
+        tags: {
+          utm_source: 7,
+          gclid: null,
+          tracking_number: '+10000000000',
+          attribution_method: 'current_holder',
+        },
+      } as unknown as CallRecordRow,
+      1,
+    );
+    expect([row.utm_source, row.gclid]).toEqual(['7', '']);
+    expect(row.tags).toEqual({ tracking_number: '+10000000000' });
+  });
+});
+
+describe('cdrRowFromLine', () => {
+  it('reads back a positional line, with epoch-millisecond times as ClickHouse text', () => {
+    const row = toCdrRow(base, Date.parse('2026-05-19T10:02:00.000Z'));
+    const values = cdrValues(row);
+    const line = JSON.stringify(
+      values.map((v, i) => (CDR_COLUMNS[i] === 'started_at' ? Date.parse('2026-05-19T10:00:00.000Z') : v)),
+    );
+    expect(cdrRowFromLine(line)).toEqual(row);
+    expect(() => cdrRowFromLine(JSON.stringify(values.slice(1)))).toThrow(/values/);
   });
 });
