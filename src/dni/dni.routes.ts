@@ -135,14 +135,20 @@ export class DniRoutes implements OnModuleInit {
     let size = 0;
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
       size += chunk.length;
-      if (size > BODY_LIMIT) tooLarge = true;
-      else if (!first) first = chunk;
+      if (size > BODY_LIMIT) {
+        // Answer now and close the connection rather than read on.
+        tooLarge = true;
+        first = more = undefined;
+        res.shouldKeepAlive = false;
+        fail(new AppError(413, 'PAYLOAD_TOO_LARGE', `Body over ${BODY_LIMIT} bytes`));
+      } else if (!first) first = chunk;
       else (more ??= [first]).push(chunk);
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (tooLarge) return fail(new AppError(413, 'PAYLOAD_TOO_LARGE', `Body over ${BODY_LIMIT} bytes`));
+      if (tooLarge) return;
       let body: unknown;
       if (first) {
         try {
@@ -158,10 +164,8 @@ export class DniRoutes implements OnModuleInit {
       }
       const key = (body as { key: string }).key;
       const ip = clientIp(req);
-      if (
-        !this.limits.hit('ip', ip, this.config.dniRateLimit.perIp) ||
-        !this.limits.hit('key', key, this.config.dniRateLimit.perKey)
-      ) {
+      const ipAllowed = this.limits.hit('ip', ip, this.config.dniRateLimit.perIp);
+      if (!this.limits.hit('key', key, this.config.dniRateLimit.perKey) || !ipAllowed) {
         return fail(new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down'));
       }
       route.handle(body, req, ip).then((answer) => {
@@ -185,8 +189,15 @@ export class DniRoutes implements OnModuleInit {
       headers['content-type'] = JSON_TYPE;
       headers['content-length'] = Buffer.byteLength(body);
     }
-    res.writeHead(status, headers);
-    res.end(body);
+    try {
+      res.writeHead(status, headers);
+      res.end(body);
+    } catch (e) {
+      // Only a header the client sent and Node refuses to echo could get here; never crash on it.
+      this.logger.warn({ err: e }, 'dni answer could not be written');
+      res.destroy();
+      return;
+    }
     let labels = route.labels.get(status);
     if (!labels)
       route.labels.set(status, (labels = { method: 'POST', route: route.path, status: String(status) }));
