@@ -381,7 +381,9 @@ describe('failure keeps the page callable', () => {
       expect([r.name, r.number, r.text, r.href]).toEqual([r.name, null, '800-555-1234', 'tel:8005551234']);
     }
     const slow = results.find((r) => r.name === 'slow')!;
-    expect(slow.hiddenAt).toBeLessThan(2000); // revealed after at most 1.5 s
+    // Revealed by the anti-flicker limit (1.5 s), well before the snippet gives up (2.5 s); compared with
+    // the give-up time of the same page so that a loaded machine's slow page loads do not count.
+    expect(slow.hiddenAt).toBeLessThan(slow.ms - 300);
     expect(slow.ms).toBeGreaterThan(2300); // gave up at 2.5 s...
     expect(slow.ms).toBeLessThan(3400); // ...before the server answered
     expect(leaseCalls(cases.slow)).toHaveLength(1);

@@ -1,6 +1,8 @@
 // Starts the real stores once for the e2e suites, the same way the app starts them: embedded
 // PostgreSQL and a redis-server child under .data/test/run-<pid> (or the servers named by TEST_DATABASE_URL /
-// TEST_REDIS_URL). ClickHouse runs in each test process through chDB at .data/test/clickhouse.
+// TEST_REDIS_URL). ClickHouse runs in each test process through chDB at .data/test/clickhouse. It also
+// builds the DNI snippet, which the service serves (GET /dni.js, the embed tag), as `npm start` does.
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/infra/config/app-config';
@@ -8,6 +10,9 @@ import { EmbeddedStores } from '../../src/infra/embedded/embedded-stores';
 import { migratePostgres } from '../../src/infra/migrate';
 
 export default async function globalSetup(): Promise<void> {
+  const root = join(__dirname, '..', '..');
+  const build = spawnSync(process.execPath, [join(root, 'dni-snippet', 'build.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`the DNI snippet did not build: ${build.stderr}`);
   // One directory per jest run, so two runs on one machine never share (or wipe) each other's stores.
   const dataDir = join(__dirname, '..', '..', '.data', 'test', `run-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
