@@ -341,7 +341,8 @@ describe('failure keeps the page callable', () => {
     const cases = {
       500: api.campaign({ status: 500 }),
       badJson: api.campaign({ badJson: true }),
-      slow: api.campaign({ delayMs: 3500 }),
+      // Answers long after the snippet's 2.5 s give-up, with room for a loaded machine's slow page loads.
+      slow: api.campaign({ delayMs: 6000 }),
       unknown: 'pk_unknown_key',
     };
     const run = async (name: string, key: string) => {
@@ -385,7 +386,7 @@ describe('failure keeps the page callable', () => {
     // the give-up time of the same page so that a loaded machine's slow page loads do not count.
     expect(slow.hiddenAt).toBeLessThan(slow.ms - 300);
     expect(slow.ms).toBeGreaterThan(2300); // gave up at 2.5 s...
-    expect(slow.ms).toBeLessThan(3400); // ...before the server answered
+    expect(slow.ms).toBeLessThan(5500); // ...before the server answered
     expect(leaseCalls(cases.slow)).toHaveLength(1);
   });
 
