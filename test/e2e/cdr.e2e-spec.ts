@@ -37,7 +37,6 @@ describe('CDR export to ClickHouse', () => {
       CDR_RETRY_BASE_MS: '100',
       CDR_EXPORT_ATTEMPTS: '3',
       CDR_STALE_AFTER_MS: '1000',
-      CDR_SWEEP_INTERVAL_MS: '300',
     });
     carrier = app.sandbox!;
   });

@@ -55,11 +55,9 @@ export interface AppConfig {
     batchSize: number;
     /** Export jobs one worker runs at once (loading the next batch overlaps inserting this one). */
     concurrency: number;
-    /** How often the sweeper looks for rows a lost or failed job left behind. */
-    sweepIntervalMs: number;
-    /** A claimed row is re-batched when its job is gone and it was claimed longer ago than this. */
+    /** A batch whose export went silent this long is rolled back into the outbox. */
     staleAfterMs: number;
-    /** Tries of one export job (exponential backoff from retryBaseMs) before the sweeper takes over. */
+    /** Tries of one export job (exponential backoff from retryBaseMs) before the dispatcher queues a new one. */
     attempts: number;
     retryBaseMs: number;
   };
@@ -153,7 +151,6 @@ const schema = z.object({
   CDR_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(500),
   CDR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(10_000),
   CDR_EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
-  CDR_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   CDR_STALE_AFTER_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   CDR_EXPORT_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
   CDR_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
@@ -210,7 +207,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       dispatchIntervalMs: e.CDR_DISPATCH_INTERVAL_MS,
       batchSize: e.CDR_BATCH_SIZE,
       concurrency: e.CDR_EXPORT_CONCURRENCY,
-      sweepIntervalMs: e.CDR_SWEEP_INTERVAL_MS,
       staleAfterMs: e.CDR_STALE_AFTER_MS,
       attempts: e.CDR_EXPORT_ATTEMPTS,
       retryBaseMs: e.CDR_RETRY_BASE_MS,
