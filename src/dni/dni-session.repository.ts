@@ -1,6 +1,8 @@
 // Visitor sessions (attribution) in Redis, the click and repeat-caller pointers, the queue of
 // sessions waiting for ClickHouse, and the ClickHouse dni_session table itself.
 import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { ClickHouseService } from '../infra/clickhouse/clickhouse.service';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
@@ -34,6 +36,37 @@ export interface DniSession extends VisitAttribution {
 }
 
 const CLICK_TTL_S = 120;
+const NEWLINE = Buffer.from('\n');
+/** How every row clickHouseRow makes begins (object keys keep their order in JSON). */
+const ROW_START = Buffer.from('{"session_id":');
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+/** The session as a dni_session row; `session_id` must stay the first key (see ROW_START). */
+function clickHouseRow(s: DniSession): Record<string, unknown> {
+  return {
+    session_id: s.sid,
+    tenant_id: s.tenantId,
+    campaign_id: s.campaignId,
+    publisher_id: s.publisherId,
+    pool_id: s.poolId,
+    tracking_number: s.number ?? '',
+    overflow: s.overflow,
+    landing_page: s.landingPage,
+    referrer: s.referrer,
+    utm_source: s.utm.source,
+    utm_medium: s.utm.medium,
+    utm_campaign: s.utm.campaign,
+    utm_term: s.utm.term,
+    utm_content: s.utm.content,
+    ...s.clickIds,
+    tags: s.tags,
+    user_agent: s.userAgent,
+    leased_at: iso(s.leasedAt),
+    last_seen_at: iso(s.lastSeenAt),
+    version: s.lastSeenAt,
+  };
+}
 
 @Injectable()
 export class DniSessionRepository {
@@ -47,12 +80,14 @@ export class DniSessionRepository {
     return raw ? (JSON.parse(raw) as DniSession) : undefined;
   }
 
-  /** Stores the session for the attribution window and queues its copy for ClickHouse. */
+  /**
+   * Stores the session for the attribution window and queues its ClickHouse row, already in
+   * JSONEachRow form, so the exporter sends the queue's bytes as they are.
+   */
   async save(session: DniSession, ttlSeconds: number): Promise<void> {
-    const json = JSON.stringify(session);
     await Promise.all([
-      this.redis.client.set(redisKeys.dniSession(session.sid), json, 'EX', ttlSeconds),
-      this.redis.client.rpush(redisKeys.dniExportQueue(), json),
+      this.redis.client.set(redisKeys.dniSession(session.sid), JSON.stringify(session), 'EX', ttlSeconds),
+      this.redis.client.rpush(redisKeys.dniExportQueue(), JSON.stringify(clickHouseRow(session))),
     ]);
   }
 
@@ -76,43 +111,44 @@ export class DniSessionRepository {
     return this.redis.client.get(redisKeys.dniCaller(tenantId, caller));
   }
 
-  /** Takes up to `max` queued sessions (the caller re-queues them if the insert fails). */
-  async takeExportBatch(max: number): Promise<string[]> {
-    return (await this.redis.client.lpop(redisKeys.dniExportQueue(), max)) ?? [];
+  /** Takes up to `max` queued rows, as bytes (the caller re-queues them if the insert fails). */
+  async takeExportBatch(max: number): Promise<Buffer[]> {
+    return (await this.redis.client.lpopBuffer(redisKeys.dniExportQueue(), max)) ?? [];
   }
 
-  async requeue(rows: string[]): Promise<void> {
-    if (rows.length) await this.redis.client.lpush(redisKeys.dniExportQueue(), ...rows.reverse());
+  /** Puts rows taken by takeExportBatch back at the head of the queue, in their order. */
+  async requeue(rows: Buffer[]): Promise<void> {
+    if (rows.length) await this.redis.client.lpush(redisKeys.dniExportQueue(), ...[...rows].reverse());
   }
 
-  async insertClickHouse(rows: DniSession[]): Promise<void> {
-    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-    await this.clickhouse.client.insert({
-      table: this.clickhouse.table('dni_session'),
-      format: 'JSONEachRow',
-      values: rows.map((s) => ({
-        session_id: s.sid,
-        tenant_id: s.tenantId,
-        campaign_id: s.campaignId,
-        publisher_id: s.publisherId,
-        pool_id: s.poolId,
-        tracking_number: s.number ?? '',
-        overflow: s.overflow,
-        landing_page: s.landingPage,
-        referrer: s.referrer,
-        utm_source: s.utm.source,
-        utm_medium: s.utm.medium,
-        utm_campaign: s.utm.campaign,
-        utm_term: s.utm.term,
-        utm_content: s.utm.content,
-        ...s.clickIds,
-        tags: s.tags,
-        user_agent: s.userAgent,
-        leased_at: iso(s.leasedAt),
-        last_seen_at: iso(s.lastSeenAt),
-        version: s.lastSeenAt,
-      })),
+  /**
+   * Inserts queued rows into dni_session without decoding them. Entries queued by an older version
+   * (a whole session as JSON) are converted; entries that are not JSON at all are dropped, so one
+   * bad entry cannot hold the queue up. Returns how many were dropped.
+   */
+  async insertClickHouse(rows: Buffer[]): Promise<number> {
+    const parts: Buffer[] = [];
+    let dropped = 0;
+    for (const raw of rows) {
+      if (raw.subarray(0, ROW_START.length).equals(ROW_START)) parts.push(raw, NEWLINE);
+      else {
+        try {
+          const session = JSON.parse(raw.toString('utf8')) as DniSession;
+          parts.push(Buffer.from(JSON.stringify(clickHouseRow(session))), NEWLINE);
+        } catch {
+          dropped++;
+        }
+      }
+    }
+    if (parts.length === 0) return dropped;
+    const result = await this.clickhouse.client.exec({
+      query: `INSERT INTO ${this.clickhouse.table('dni_session')} FORMAT JSONEachRow`,
+      values: Readable.from([Buffer.concat(parts)], { objectMode: false }),
     });
+    // An INSERT answers with an empty body; reading it to the end frees the connection.
+    result.stream.resume();
+    await finished(result.stream);
+    return dropped;
   }
 
   async countClickHouse(tenantId: string): Promise<number> {
