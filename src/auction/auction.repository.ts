@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { BuyerEntity } from '../buyers/buyer.entity';
+import { activeCampaignTargets } from '../buyers/campaign-targets.query';
 import { TargetEntity } from '../buyers/target.entity';
 
 @Injectable()
@@ -12,17 +13,7 @@ export class AuctionRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   campaignTargets(tenantId: string, campaignId: string): Promise<TargetEntity[]> {
-    return this.db
-      .getRepository(TargetEntity)
-      .createQueryBuilder('t')
-      .innerJoin('campaign_targets', 'ct', 'ct.target_id = t.id AND ct.campaign_id = :campaignId', {
-        campaignId,
-      })
-      .innerJoin('buyers', 'b', "b.id = t.buyer_id AND b.status = 'active'")
-      .where('t.tenant_id = :tenantId', { tenantId })
-      .andWhere("t.status = 'active'")
-      .orderBy('t.id')
-      .getMany();
+    return activeCampaignTargets(this.db, tenantId, campaignId);
   }
 
   /** The target's buyer, or null when the tenant has no such target. */

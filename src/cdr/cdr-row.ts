@@ -132,21 +132,8 @@ export interface CdrRow {
   version: number;
 }
 
-/** The columns of `cdr` that the export writes, in the order of its positional (JSONCompactEachRow) rows. */
-export const CDR_COLUMNS = [
-  'call_id',
-  'call_session_id',
-  'leg_ids',
-  'dni_session_id',
-  'tenant_id',
-  'campaign_id',
-  'publisher_id',
-  'pool_id',
-  'buyer_id',
-  'target_id',
-  'tracking_number',
-  'caller',
-  'destination',
+/** The columns that hold nothing but a tag (the others hold a record field a tag may repeat). */
+const TAG_ONLY_COLUMNS = [
   'caller_state',
   'caller_area_code',
   'caller_country',
@@ -163,6 +150,24 @@ export const CDR_COLUMNS = [
   'msclkid',
   'fbclid',
   'ttclid',
+] as const;
+
+/** The columns of `cdr` that the export writes, in the order of its positional (JSONCompactEachRow) rows. */
+export const CDR_COLUMNS = [
+  'call_id',
+  'call_session_id',
+  'leg_ids',
+  'dni_session_id',
+  'tenant_id',
+  'campaign_id',
+  'publisher_id',
+  'pool_id',
+  'buyer_id',
+  'target_id',
+  'tracking_number',
+  'caller',
+  'destination',
+  ...TAG_ONLY_COLUMNS,
   'attribution_method',
   'attribution_confidence',
   'tags',
@@ -321,25 +326,7 @@ function tagText(v: unknown): string {
   return v === null || v === undefined ? '' : JSON.stringify(v);
 }
 
-/** The columns that hold nothing but a tag (the others hold a record field a tag may repeat). */
-const TAG_ONLY = new Set<string>([
-  'caller_state',
-  'caller_area_code',
-  'caller_country',
-  'landing_page',
-  'referrer',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'gclid',
-  'gbraid',
-  'wbraid',
-  'msclkid',
-  'fbclid',
-  'ttclid',
-]);
+const TAG_ONLY = new Set<string>(TAG_ONLY_COLUMNS);
 
 /**
  * The tags Map: the tags less those with a column of their own. A tag-only column always holds its tag;
