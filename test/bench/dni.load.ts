@@ -16,8 +16,7 @@ export function create(arg: { key: string; visitors: string[]; bare?: boolean })
     });
   return {
     makeRequest(i) {
-      const sid =
-        i % 16 === 15 ? randomBytes(16).toString('base64url') : arg.visitors[i % arg.visitors.length];
+      const sid = i % 8 === 7 ? randomBytes(16).toString('base64url') : arg.visitors[i % arg.visitors.length];
       sids[i] = sid;
       return {
         method: 'POST',
