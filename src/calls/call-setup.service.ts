@@ -7,7 +7,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { CampaignEntity } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { toE164 } from '../common/phone';
-import { type CallAttribution, DniService } from '../dni/dni.service';
+import { type CallAttribution, CallAttributionService } from '../dni/call-attribution.service';
 import { RefreshingCache } from '../auction/refreshing-cache';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import type { NumberPoolEntity } from '../numbers/number-pool.entity';
@@ -59,7 +59,7 @@ export class CallSetupService implements OnModuleInit {
     private readonly numbers: NumbersService,
     private readonly campaignsService: CampaignsService,
     private readonly publishersService: PublishersService,
-    private readonly dni: DniService,
+    private readonly dni: CallAttributionService,
     private readonly blocklist: BlocklistRepository,
     private readonly duplicates: DuplicatesRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -1,4 +1,4 @@
-import type { CallAttribution } from '../dni/dni.service';
+import type { CallAttribution } from '../dni/call-attribution.service';
 import { buildCallTags } from './call-tags';
 import { callerGeo } from './nanp-geo';
 import { periodBuckets } from './target-caps.repository';

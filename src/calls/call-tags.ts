@@ -1,7 +1,7 @@
 // The tags a call carries into routing filters, reports and (next) bid requests: campaign attributes,
 // the visitor's attribution (UTM, click ids, landing page, custom parameters), and caller geography.
 import { GEO_TAGS, TAG_NAME } from '../common/tag-filter';
-import type { CallAttribution } from '../dni/dni.service';
+import type { CallAttribution } from '../dni/call-attribution.service';
 import { callerGeo } from './nanp-geo';
 
 export interface CallTagInput {

@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { CampaignsModule } from '../campaigns/campaigns.module';
 import { NumbersModule } from '../numbers/numbers.module';
+import { CallAttributionService } from './call-attribution.service';
 import { DniExportService } from './dni-export.service';
 import { DniSessionRepository } from './dni-session.repository';
 import { DniController } from './dni.controller';
@@ -18,6 +19,7 @@ export class DniModule {
       DniSessionRepository,
       RateLimiter,
       DniService,
+      CallAttributionService,
       DniRoutes,
     ];
     if (options.exporter) providers.push(DniExportService);
@@ -26,7 +28,7 @@ export class DniModule {
       imports: [CampaignsModule, NumbersModule],
       controllers: [DniController],
       providers,
-      exports: [DniService, DniSessionRepository],
+      exports: [DniService, CallAttributionService, DniSessionRepository],
     };
   }
 }

@@ -1,17 +1,15 @@
 // Dynamic Number Insertion: leases tracking numbers to visitors, keeps their attribution, and
-// answers "which visit made this call?" for telephony.
+// keeps the visit state that call attribution (call-attribution.service.ts) reads.
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { CampaignEntity } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
 import { AppError } from '../common/errors';
 import { toE164 } from '../common/phone';
-import { TtlCache } from '../common/ttl-cache';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { NumberPoolEntity } from '../numbers/number-pool.entity';
 import { NumbersService } from '../numbers/numbers.service';
-import type { TrackingNumberEntity } from '../numbers/tracking-number.entity';
 import { attributionFrom, isCrawler, resetsAttribution, visitFingerprint } from './attribution';
 import { DniSession, DniSessionRepository } from './dni-session.repository';
 import { ClickRequest, LeaseRequest, SessionRequest } from './dni.schemas';
@@ -27,46 +25,16 @@ const SESSION_REWRITE_MS = 60_000;
 const MAX_FRESH_HINTS = 100_000;
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
-export type AttributionMethod =
-  'dial_click' | 'current_holder' | 'previous_holder' | 'repeat_caller' | 'source_only';
-
-export interface CallAttribution {
-  tenantId: string;
-  campaignId: string;
-  publisherId: string | null;
-  poolId: string;
-  trackingNumber: string;
-  overflow: boolean;
-  method: AttributionMethod;
-  /** 0..1: how sure we are that `session` made the call. */
-  confidence: number;
-  session?: DniSession;
-}
-
 export interface ClientInfo {
   ip: string;
   userAgent?: string;
 }
-
-const CONFIDENCE: Record<AttributionMethod, number> = {
-  dial_click: 0.95,
-  current_holder: 0.85,
-  previous_holder: 0.6,
-  repeat_caller: 0.5,
-  source_only: 0.2,
-};
 
 @Injectable()
 export class DniService implements OnModuleInit, OnModuleDestroy {
   private readonly campaigns = new HotCache<string, CampaignEntity | null>(5_000);
   private readonly pools = new HotCache<string, NumberPoolEntity[]>(5_000);
   private readonly synced = new HotCache<string, true>(60_000);
-  /** Call path (attribute): dialled number → its tracking number and pool, and campaigns by id. */
-  private readonly dialled = new TtlCache<
-    string,
-    { tracking: TrackingNumberEntity | null; pool: NumberPoolEntity | null }
-  >(5_000);
-  private readonly campaignsById = new TtlCache<string, CampaignEntity>(5_000);
   private readonly leaseCounter;
   /** Lease outcomes by pool since the last flush into `leaseCounter` (once a second, off the hot path). */
   private leaseCounts = new Map<string, Map<string, number>>();
@@ -120,7 +88,6 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     );
     this.synced.delete(poolId);
     this.pools.clear();
-    this.dialled.clear();
   }
 
   private ensureSynced(poolId: string): Promise<true> {
@@ -344,61 +311,6 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     const found = await this.sessionFor(req);
     const number = toE164(req.number);
     if (found && number && found.session.number === number) await this.sessions.recordClick(number, req.sid);
-  }
-
-  /**
-   * Which visit made a call to `dialled` from `caller` at `at`? Tiers, best first: a dial-click
-   * beacon within 120 s, the number's current lease holder, its previous holder within the
-   * cooldown, the caller's last attributed session, and finally the pool's source only.
-   */
-  async attribute(dialled: string, caller: string, at: Date): Promise<CallAttribution | undefined> {
-    const { tracking, pool } = await this.dialled.get(dialled, async () => {
-      const tracking = await this.numbers.findTrackingNumber(dialled);
-      const pool = tracking
-        ? await this.numbers.findPoolById(tracking.poolId)
-        : await this.numbers.poolByOverflowNumber(dialled);
-      return { tracking, pool };
-    });
-    if (!pool) return undefined;
-    const campaign = await this.campaignsById.get(pool.campaignId, () =>
-      this.campaignsService.get(pool.tenantId, pool.campaignId),
-    );
-    const base = {
-      tenantId: pool.tenantId,
-      campaignId: pool.campaignId,
-      publisherId: pool.publisherId,
-      poolId: pool.id,
-      trackingNumber: dialled,
-      overflow: !tracking,
-    };
-    const t = at.getTime();
-    const found = async (method: AttributionMethod, sid: string | null | undefined) => {
-      if (!sid) return undefined;
-      const session = await this.sessions.get(sid);
-      if (!session || session.campaignId !== pool.campaignId) return undefined;
-      await this.sessions.rememberCaller(pool.tenantId, caller, sid, campaign.attributionWindowS);
-      return { ...base, method, confidence: CONFIDENCE[method], session } satisfies CallAttribution;
-    };
-
-    if (tracking && pool.kind === 'session') {
-      const clicked = await found('dial_click', await this.sessions.clickedBy(dialled));
-      if (clicked) return clicked;
-      const h = await this.allocator.holderOf(pool.id, dialled);
-      if (h.liveUntil !== undefined && h.liveUntil >= t) {
-        const r = await found('current_holder', h.holder);
-        if (r) return r;
-      }
-      if (h.releasedAt !== undefined && t - h.releasedAt <= pool.cooldownS * 1000) {
-        const r = await found('previous_holder', h.holder);
-        if (r) return r;
-      }
-    }
-    const repeat = await found(
-      'repeat_caller',
-      await this.sessions.lastSessionOfCaller(pool.tenantId, caller),
-    );
-    if (repeat) return repeat;
-    return { ...base, method: 'source_only', confidence: CONFIDENCE.source_only };
   }
 
   async poolHealth(pool: NumberPoolEntity): Promise<PoolHealthResponseDto> {

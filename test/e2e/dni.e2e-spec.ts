@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { RunningApp } from '../../src/app.bootstrap';
 import { DniExportService } from '../../src/dni/dni-export.service';
 import { DniSessionRepository } from '../../src/dni/dni-session.repository';
-import { DniService } from '../../src/dni/dni.service';
+import { CallAttributionService } from '../../src/dni/call-attribution.service';
 import { PoolAllocatorRepository } from '../../src/dni/pool-allocator.repository';
 import { Http, newTenant, startTestApp, uniqueNumber } from '../support/test-app';
 
@@ -189,7 +189,7 @@ describe('DNI lease API and pool allocator', () => {
 
   it('attributes calls by dial click, current holder, previous holder, repeat caller, then source', async () => {
     const s = await setup(2, { cooldownS: 600 });
-    const dni = app.app.get(DniService);
+    const dni = app.app.get(CallAttributionService);
     const v1 = await beacon('/dni/v1/lease', { key: s.key, params: { utm_source: 'fb', fbclid: 'F1' } });
     const v2 = await beacon('/dni/v1/lease', { key: s.key, params: { utm_source: 'bing', msclkid: 'M1' } });
     const caller = '+14155550123';
