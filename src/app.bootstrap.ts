@@ -5,6 +5,7 @@ import fastifyCors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
@@ -67,7 +68,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
     const logger = createLogger(options.quiet ? 'silent' : config.logLevel);
     const adapter = new FastifyAdapter({
       loggerInstance: logger,
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
       trustProxy: true,
       bodyLimit: 1024 * 1024,
       genReqId: (req: import('node:http').IncomingMessage) => {
