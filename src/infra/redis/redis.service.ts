@@ -1,5 +1,6 @@
-// The one owner of Redis connections. Feature repositories use `client`; BullMQ gets connection
-// options from `bullConnection()` and opens its own blocking connections.
+// The one owner of Redis connections. Feature repositories use `client` (auto-pipelined); a call's
+// latency-critical reads use `direct`, written at once (see below); BullMQ gets connection options
+// from `bullConnection()` and opens its own blocking connections.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -9,6 +10,20 @@ import { ResolvedStores } from '../embedded/embedded-stores';
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   readonly client: Redis;
+  /**
+   * Same server, no auto-pipelining. ioredis runs one auto-pipeline per server at a time, so on
+   * `client` a command issued while another batch is in flight (a bid-log push, an exporter's
+   * 5 000-row pop) waits for that batch's round trip first; here a command is written at once.
+   * Opened on first use.
+   */
+  get direct(): Redis {
+    if (!this.directClient) {
+      this.directClient = this.client.duplicate({ enableAutoPipelining: false });
+      this.directClient.on('error', () => undefined);
+    }
+    return this.directClient;
+  }
+  private directClient?: Redis;
   private readonly url: string;
 
   constructor(@Inject(RESOLVED_STORES) stores: ResolvedStores, @Inject(APP_CONFIG) _config: AppConfig) {
@@ -35,6 +50,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client.quit().catch(() => this.client.disconnect());
+    const open = this.directClient ? [this.client, this.directClient] : [this.client];
+    await Promise.all(open.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
