@@ -2,14 +2,15 @@
 // incoming call, so it keeps the dialled number's pool and campaign in short caches and reads the
 // visit state the lease path wrote in Redis.
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { RefreshingCache } from '../auction/refreshing-cache';
 import { CampaignEntity } from '../campaigns/campaign.entity';
 import { CampaignsService } from '../campaigns/campaigns.service';
-import { TtlCache } from '../common/ttl-cache';
+import { RedisService } from '../infra/redis/redis.service';
 import { NumberPoolEntity } from '../numbers/number-pool.entity';
 import { NumbersService } from '../numbers/numbers.service';
 import type { TrackingNumberEntity } from '../numbers/tracking-number.entity';
-import { DniSession, DniSessionRepository } from './dni-session.repository';
-import { PoolAllocatorRepository } from './pool-allocator.repository';
+import { CallAttributionScripts } from './call-attribution.scripts';
+import type { DniSession } from './dni-session.repository';
 
 export type AttributionMethod =
   'dial_click' | 'current_holder' | 'previous_holder' | 'repeat_caller' | 'source_only';
@@ -27,6 +28,18 @@ export interface CallAttribution {
   session?: DniSession;
 }
 
+/**
+ * How long a dialled number's pool may be served from memory before a reload (in the background:
+ * older values are served meanwhile, up to STALE_MS). A pool or number change made through this
+ * instance clears it at once; other instances see it within this time, as in CallSetupService.
+ */
+const NUMBER_CACHE_MS = 60_000;
+const CAMPAIGN_CACHE_MS = 5_000;
+const STALE_MS = 10 * 60_000;
+
+type Dialled = { tracking: TrackingNumberEntity | null; pool: NumberPoolEntity | null };
+const dialledCache = () => new RefreshingCache<string, Dialled>(NUMBER_CACHE_MS, STALE_MS);
+
 const CONFIDENCE: Record<AttributionMethod, number> = {
   dial_click: 0.95,
   current_holder: 0.85,
@@ -38,27 +51,33 @@ const CONFIDENCE: Record<AttributionMethod, number> = {
 @Injectable()
 export class CallAttributionService implements OnModuleInit {
   /** Call path (attribute): dialled number → its tracking number and pool, and campaigns by id. */
-  private readonly dialled = new TtlCache<
-    string,
-    { tracking: TrackingNumberEntity | null; pool: NumberPoolEntity | null }
-  >(5_000);
-  private readonly campaignsById = new TtlCache<string, CampaignEntity>(5_000);
+  private dialled = dialledCache();
+  private readonly campaignsById = new RefreshingCache<string, CampaignEntity>(CAMPAIGN_CACHE_MS, STALE_MS);
+  private readonly scripts: CallAttributionScripts;
 
   constructor(
-    private readonly allocator: PoolAllocatorRepository,
-    private readonly sessions: DniSessionRepository,
+    redis: RedisService,
     private readonly campaignsService: CampaignsService,
     private readonly numbers: NumbersService,
-  ) {}
+  ) {
+    this.scripts = new CallAttributionScripts(redis.client);
+  }
 
   onModuleInit(): void {
-    this.numbers.onPoolChanged(async () => this.dialled.clear());
+    // A fresh cache rather than a cleared one: a load still running lands in the old one.
+    this.numbers.onPoolChanged(() => {
+      this.dialled = dialledCache();
+      return Promise.resolve();
+    });
   }
 
   /**
    * Which visit made a call to `dialled` from `caller` at `at`? Tiers, best first: a dial-click
    * beacon within 120 s, the number's current lease holder, its previous holder within the
-   * cooldown, the caller's last attributed session, and finally the pool's source only.
+   * cooldown, the caller's last attributed session, and finally the pool's source only. A tier
+   * counts only when its session still exists and belongs to the pool's campaign; the caller is then
+   * remembered for that session (the repeat-caller tier of later calls). The tiers are walked in
+   * Redis, in one round trip (call-attribution.scripts.ts).
    */
   async attribute(dialled: string, caller: string, at: Date): Promise<CallAttribution | undefined> {
     const { tracking, pool } = await this.dialled.get(dialled, async () => {
@@ -80,33 +99,23 @@ export class CallAttributionService implements OnModuleInit {
       trackingNumber: dialled,
       overflow: !tracking,
     };
-    const t = at.getTime();
-    const found = async (method: AttributionMethod, sid: string | null | undefined) => {
-      if (!sid) return undefined;
-      const session = await this.sessions.get(sid);
-      if (!session || session.campaignId !== pool.campaignId) return undefined;
-      await this.sessions.rememberCaller(pool.tenantId, caller, sid, campaign.attributionWindowS);
-      return { ...base, method, confidence: CONFIDENCE[method], session } satisfies CallAttribution;
+    const hit = await this.scripts.attribute({
+      dialled,
+      caller,
+      tenantId: pool.tenantId,
+      campaignId: pool.campaignId,
+      poolId: pool.id,
+      atMs: at.getTime(),
+      cooldownS: pool.cooldownS,
+      attributionWindowS: campaign.attributionWindowS,
+      holderTiers: !!tracking && pool.kind === 'session',
+    });
+    if (!hit) return { ...base, method: 'source_only', confidence: CONFIDENCE.source_only };
+    return {
+      ...base,
+      method: hit.tier,
+      confidence: CONFIDENCE[hit.tier],
+      session: JSON.parse(hit.sessionJson) as DniSession,
     };
-
-    if (tracking && pool.kind === 'session') {
-      const clicked = await found('dial_click', await this.sessions.clickedBy(dialled));
-      if (clicked) return clicked;
-      const h = await this.allocator.holderOf(pool.id, dialled);
-      if (h.liveUntil !== undefined && h.liveUntil >= t) {
-        const r = await found('current_holder', h.holder);
-        if (r) return r;
-      }
-      if (h.releasedAt !== undefined && t - h.releasedAt <= pool.cooldownS * 1000) {
-        const r = await found('previous_holder', h.holder);
-        if (r) return r;
-      }
-    }
-    const repeat = await found(
-      'repeat_caller',
-      await this.sessions.lastSessionOfCaller(pool.tenantId, caller),
-    );
-    if (repeat) return repeat;
-    return { ...base, method: 'source_only', confidence: CONFIDENCE.source_only };
   }
 }

@@ -15,7 +15,7 @@ import { createPublicKey, randomFill, verify } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Pool } from 'undici';
 import { AccountsService } from '../../src/accounts/accounts.service';
@@ -47,6 +47,8 @@ interface RunResult {
   completedLegs: number;
   failedCalls: number;
   answerMs: number[];
+  /** With BENCH_TRACE: when each measured call.initiated left the carrier (epoch ms), with answerMs. */
+  answerAt?: number[];
   elapsedS: number;
 }
 
@@ -69,6 +71,8 @@ async function carrierWorker(): Promise<void> {
 
   const initiatedAt = new Map<string, number>();
   let answerMs: number[] = [];
+  let answerAt: number[] = [];
+  const tracing = !!process.env.BENCH_TRACE;
   // Outcome of each caller leg, kept as it ends (one listener, not one per call).
   const ended = new Map<string, boolean>();
   carrier.on('call.ended', (leg) => {
@@ -90,6 +94,7 @@ async function carrierWorker(): Promise<void> {
     const t0 = initiatedAt.get(ccid);
     if (t0 !== undefined) {
       answerMs.push(performance.now() - t0);
+      if (tracing) answerAt.push(performance.timeOrigin + t0);
       initiatedAt.delete(ccid);
     }
   });
@@ -104,6 +109,7 @@ async function carrierWorker(): Promise<void> {
       void (async () => {
         carrier.setWebhookUrl(m.webhookUrl);
         answerMs = [];
+        answerAt = [];
         ended.clear();
         const legs: string[] = [];
         const total = Math.round(m.rate * m.seconds);
@@ -144,6 +150,7 @@ async function carrierWorker(): Promise<void> {
           completedLegs,
           failedCalls: legs.length - completedLegs,
           answerMs,
+          ...(tracing ? { answerAt } : {}),
           elapsedS,
         } satisfies RunResult);
       })();
@@ -280,14 +287,23 @@ function threadSyscalls(): { r: number; w: number } {
  * Samples, every 10 ms, how late a timer fires on the service's event loop and how long a trivial job
  * waits in libuv's thread pool (where webhook signatures are checked); the stop function summarises.
  */
-function probeDelays(): () => { loopP99: number; loopMax: number; poolP99: number; poolMax: number } {
+function probeDelays(): () => {
+  loopP99: number;
+  loopMax: number;
+  poolP99: number;
+  poolMax: number;
+  /** Late timers over 5 ms: [epoch ms when the timer fired, ms late]. */
+  lags: Array<[number, number]>;
+} {
   const loop: number[] = [];
   const pool: number[] = [];
+  const lags: Array<[number, number]> = [];
   const one = Buffer.alloc(1);
   let expected = performance.now() + 10;
   const timer = setInterval(() => {
     const now = performance.now();
     loop.push(Math.max(0, now - expected));
+    if (now - expected > 5) lags.push([round(performance.timeOrigin + now), round(now - expected)]);
     expected = now + 10;
     randomFill(one, () => pool.push(performance.now() - now));
   }, 10);
@@ -300,8 +316,34 @@ function probeDelays(): () => { loopP99: number; loopMax: number; poolP99: numbe
       loopMax: round(l[l.length - 1] ?? 0),
       poolP99: round(percentile(q, 99)),
       poolMax: round(q[q.length - 1] ?? 0),
+      lags,
     };
   };
+}
+
+/** Garbage collections on the service thread while the run lasts: [epoch ms start, ms, kind]. */
+function traceGc(): () => { entries: Array<[number, number, number]> } {
+  const entries: Array<[number, number, number]> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      entries.push([round(performance.timeOrigin + e.startTime), round(e.duration), kind]);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => {
+    observer.disconnect();
+    return { entries };
+  };
+}
+
+/** Cumulative buckets of call_answer_latency_seconds: [upper bound s, count]. */
+function answerBuckets(metrics: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const m of metrics.matchAll(/^call_answer_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+    out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  }
+  return out;
 }
 
 function summary(r: RunResult) {
@@ -402,13 +444,26 @@ async function main(): Promise<void> {
       settled = now === warm ? settled + 1 : 0;
       warm = now;
     }
+    const answerBuckets0 = answerBuckets(await (await fetch(`${app.url}/metrics`)).text());
     const elu0 = performance.eventLoopUtilization();
     const cpu1 = process.cpuUsage();
     const main1 = threadCpuMs();
     const io1 = threadSyscalls();
     const probe = probeDelays();
+    const gcs = traceGc();
     const run = await profiled(() => carrier.run({ webhookUrl, numbers, rate: RATE, seconds: SECONDS }));
     const delays = probe();
+    const gc = gcs();
+    if (process.env.BENCH_TRACE) {
+      writeFileSync(
+        process.env.BENCH_TRACE,
+        JSON.stringify({
+          answers: (run.answerAt ?? []).map((at, i) => [round(at), round(run.answerMs[i])]),
+          lags: delays.lags,
+          gc: gc.entries,
+        }),
+      );
+    }
     const appCpu = process.cpuUsage(cpu1);
     const appElu = performance.eventLoopUtilization(elu0).utilization;
     console.log(
@@ -435,6 +490,9 @@ async function main(): Promise<void> {
     const s = summary(run);
     const failed = Math.max(s.failed_calls, notCompleted);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    // The service's own view: from its ingress taking in call.initiated to the answer command leaving.
+    const inside = answerBuckets(metrics).map(([le, n], i) => `≤${le * 1000} ms ${n - answerBuckets0[i][1]}`);
+    console.log(`service-side answer latency (calls): ${inside.join(', ')}`);
     const ackP99 = /telnyx_webhook_ack_seconds_bucket\{le="0.05",outcome="accepted"\} (\d+)/.exec(metrics);
     const ackCount = /telnyx_webhook_ack_seconds_count\{outcome="accepted"\} (\d+)/.exec(metrics);
     console.log(
