@@ -193,11 +193,7 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     if (unchanged) {
       // Next time the same visit is recognised by the allocator alone. Only a hint: a failure
       // costs the next renewal a session read, nothing else.
-      if (leased) {
-        void this.allocator
-          .mark(pool.id, sid, leased, previous.lastSeenAt, fingerprint)
-          .catch(() => undefined);
-      }
+      if (leased) this.allocator.mark(pool.id, sid, leased, previous.lastSeenAt, fingerprint);
       return this.answer(sid, number, overflow, campaign, pool);
     }
     const session: DniSession = {
@@ -214,14 +210,13 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
       leasedAt: keep ? previous.leasedAt : now,
       lastSeenAt: now,
     };
-    // Issued together, in this order, on the one connection: the mark lands after the session.
-    const writes: Promise<unknown>[] = [this.sessions.save(session, campaign.attributionWindowS)];
-    if (leased) writes.push(this.allocator.mark(pool.id, sid, leased, now, fingerprint));
+    const saved = this.sessions.save(session, campaign.attributionWindowS);
     // The session moves away from another pool: that pool's fingerprint no longer describes it.
     if (previous?.poolId && previous.poolId !== pool.id) {
-      writes.push(this.allocator.forget(previous.poolId, sid));
-    }
-    await Promise.all(writes);
+      await Promise.all([saved, this.allocator.forget(previous.poolId, sid)]);
+    } else await saved;
+    // Marked only once the session is stored, so a mark never describes a session not written.
+    if (leased) this.allocator.mark(pool.id, sid, leased, now, fingerprint);
     return this.answer(sid, number, overflow, campaign, pool);
   }
 

@@ -1,7 +1,8 @@
 // The DNI pool allocator in Redis: one atomic Lua call per heartbeat or release, and one per pool
 // for all the leases asked for in the same turn of the event loop (each still handled alone and in
 // order inside the script, so the guarantees are those of one call per lease; Redis parses one
-// command and the keys travel once).
+// command and the keys travel once). Fingerprint marks (see LEASE_SCRIPT) ride along with the next
+// such call instead of costing a script call of their own.
 import { Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
@@ -9,7 +10,6 @@ import { redisKeys } from '../infra/redis/redis-keys';
 import {
   HEARTBEAT_SCRIPT,
   LEASE_SCRIPT,
-  MARK_SCRIPT,
   RELEASE_SCRIPT,
   STATUS_SCRIPT,
   SYNC_SCRIPT,
@@ -20,7 +20,7 @@ export type LeaseOutcome = 'new' | 'kept' | 'rebound' | 'exhausted';
 export interface LeaseResult {
   number?: string;
   outcome: LeaseOutcome;
-  /** The visitor's stored session already reflects this visit and this number (see MARK_SCRIPT). */
+  /** The visitor's stored session already reflects this visit and this number (see LEASE_SCRIPT). */
   fresh: boolean;
 }
 
@@ -42,8 +42,7 @@ export interface NumberHolder {
 }
 
 type AllocatorRedis = Redis & {
-  dniLease(...args: (string | number)[]): Promise<(string | number | null)[]>;
-  dniMark(...args: (string | number)[]): Promise<number>;
+  dniLeases(...args: (string | number)[]): Promise<string[]>;
   dniHeartbeat(...args: (string | number)[]): Promise<[string, number] | null>;
   dniRelease(...args: (string | number)[]): Promise<string | null>;
   dniSync(...args: (string | number)[]): Promise<number>;
@@ -57,27 +56,55 @@ const MAX_BATCH = 256;
 const SID = /^\S{1,128}$/;
 type PoolKeys = ReturnType<typeof redisKeys.dniPool>;
 
+const OUTCOMES: Record<string, LeaseOutcome> = { k: 'kept', r: 'rebound', n: 'new', x: 'exhausted' };
+
 interface QueuedLease {
-  /** The lease's arguments as LEASE_SCRIPT reads them. */
+  /** The lease's text as LEASE_SCRIPT reads it. */
   arg: string;
   resolve(r: LeaseResult): void;
   reject(e: unknown): void;
 }
+
+/** A mark's text as LEASE_SCRIPT reads it, and whoever waits for it (nobody for a plain mark). */
+interface QueuedMark {
+  arg: string;
+  resolve?(): void;
+  reject?(e: unknown): void;
+}
+
+/** What goes to one pool in the next script call(s). */
+interface PoolQueue {
+  /** The pool settings of the leases in `leases` (one call carries one set). */
+  idleMs: number;
+  cooldownMs: number;
+  rewriteMs: number;
+  leases: QueuedLease[];
+  marks: QueuedMark[];
+  /** Leases asked for with other settings in the same turn (rare: a pool changed meanwhile). */
+  others?: PoolQueue[];
+}
+
+const newQueue = (idleMs: number, cooldownMs: number, rewriteMs: number): PoolQueue => ({
+  idleMs,
+  cooldownMs,
+  rewriteMs,
+  leases: [],
+  marks: [],
+});
 
 @Injectable()
 export class PoolAllocatorRepository {
   private readonly redis: AllocatorRedis;
   /** Key names per pool, built once (the lease path asks for them on every request). */
   private readonly keyCache = new Map<string, PoolKeys>();
-  /** Leases waiting for the end of this event-loop turn, by pool. */
-  private queued = new Map<string, QueuedLease[]>();
+  /** Leases and marks waiting for the end of this event-loop turn, by pool. */
+  private queued = new Map<string, PoolQueue>();
   private flushScheduled = false;
 
   constructor(redis: RedisService) {
     const client = redis.client;
     for (const [name, lua] of [
-      ['dniLease', LEASE_SCRIPT],
-      ['dniMark', MARK_SCRIPT],
+      ['dniLeases', LEASE_SCRIPT],
       ['dniHeartbeat', HEARTBEAT_SCRIPT],
       ['dniRelease', RELEASE_SCRIPT],
       ['dniSync', SYNC_SCRIPT],
@@ -88,7 +115,7 @@ export class PoolAllocatorRepository {
     // A lease batch is a pipeline of its own: it is written at once instead of waiting a turn for
     // the client's automatic pipeline (and for the reply of the one already in flight).
     const ignored = client.options.autoPipeliningIgnoredCommands;
-    if (ignored && !ignored.includes('dniLease')) ignored.push('dniLease');
+    if (ignored && !ignored.includes('dniLeases')) ignored.push('dniLeases');
     this.redis = client as AllocatorRedis;
   }
 
@@ -102,9 +129,20 @@ export class PoolAllocatorRepository {
     return keys;
   }
 
+  private queueOf(poolId: string): PoolQueue {
+    let queue = this.queued.get(poolId);
+    if (!queue) this.queued.set(poolId, (queue = newQueue(0, 0, 0)));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the I/O callbacks of this turn: every lease request read in it joins the call.
+      setImmediate(this.flush);
+    }
+    return queue;
+  }
+
   /**
    * Keeps, re-binds or hands out a number. `fingerprint` describes the visit (see
-   * visitFingerprint); `rewriteMs` is how long a stored session counts as fresh.
+   * visitFingerprint); `rewriteMs` is how long a marked session counts as fresh.
    */
   lease(
     poolId: string,
@@ -116,16 +154,41 @@ export class PoolAllocatorRepository {
     rewriteMs = 0,
   ): Promise<LeaseResult> {
     if (!SID.test(sid)) return Promise.reject(new Error(`invalid sid for the allocator: ${sid}`));
-    const arg = `${now} ${idleMs} ${cooldownMs} ${rewriteMs} ${sid} ${fingerprint}`;
     return new Promise((resolve, reject) => {
-      let queue = this.queued.get(poolId);
-      if (!queue) this.queued.set(poolId, (queue = []));
-      queue.push({ arg, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // After the I/O callbacks of this turn: every lease request read in it joins the call.
-        setImmediate(this.flush);
+      let queue = this.queueOf(poolId);
+      if (queue.idleMs !== idleMs || queue.cooldownMs !== cooldownMs || queue.rewriteMs !== rewriteMs) {
+        if (queue.leases.length === 0) {
+          queue.idleMs = idleMs;
+          queue.cooldownMs = cooldownMs;
+          queue.rewriteMs = rewriteMs;
+        } else {
+          const same = (q: PoolQueue) =>
+            q.idleMs === idleMs && q.cooldownMs === cooldownMs && q.rewriteMs === rewriteMs;
+          const other = queue.others?.find(same);
+          if (other) queue = other;
+          else (queue.others ??= []).push((queue = newQueue(idleMs, cooldownMs, rewriteMs)));
+        }
       }
+      queue.leases.push({ arg: `${now} ${sid} ${fingerprint}`, resolve, reject });
+    });
+  }
+
+  /**
+   * Notes that the session stored for `sid` at `writtenAt` describes a visit with `fingerprint`
+   * while it holds `number` (ignored when the visitor is no longer bound to that number). Only a
+   * hint that lets later renewals skip the session: it travels with the pool's next lease call,
+   * and a failure is ignored (it costs the next renewal a session read).
+   */
+  mark(poolId: string, sid: string, number: string, writtenAt: number, fingerprint: string): void {
+    if (!SID.test(sid)) return;
+    this.queueOf(poolId).marks.push({ arg: `${sid} ${number} ${writtenAt} ${fingerprint}` });
+  }
+
+  /** Drops the visitor's fingerprint here (its session now belongs to another pool). */
+  forget(poolId: string, sid: string): Promise<void> {
+    if (!SID.test(sid)) return Promise.reject(new Error(`invalid sid for the allocator: ${sid}`));
+    return new Promise((resolve, reject) => {
+      this.queueOf(poolId).marks.push({ arg: `${sid} - 0 `, resolve, reject });
     });
   }
 
@@ -133,42 +196,42 @@ export class PoolAllocatorRepository {
     this.flushScheduled = false;
     const queued = this.queued;
     this.queued = new Map();
-    for (const [poolId, leases] of queued) {
-      for (let i = 0; i < leases.length; i += MAX_BATCH) {
-        this.leaseBatch(poolId, leases.length <= MAX_BATCH ? leases : leases.slice(i, i + MAX_BATCH));
-      }
+    for (const [poolId, queue] of queued) {
+      this.send(poolId, queue, queue.marks);
+      if (queue.others) for (const q of queue.others) this.send(poolId, q, []);
     }
   };
 
-  private leaseBatch(poolId: string, leases: QueuedLease[]): void {
-    const args: string[] = [...this.keys(poolId)];
+  private send(poolId: string, queue: PoolQueue, marks: QueuedMark[]): void {
+    const { leases } = queue;
+    const settings = `${queue.idleMs} ${queue.cooldownMs} ${queue.rewriteMs}`;
+    if (leases.length <= MAX_BATCH) return this.call(poolId, settings, marks, leases);
+    for (let i = 0; i < leases.length; i += MAX_BATCH) {
+      this.call(poolId, settings, i === 0 ? marks : [], leases.slice(i, i + MAX_BATCH));
+    }
+  }
+
+  private call(poolId: string, settings: string, marks: QueuedMark[], leases: QueuedLease[]): void {
+    const args: string[] = [...this.keys(poolId), `${settings} ${marks.length}`];
+    for (const m of marks) args.push(m.arg);
     for (const l of leases) args.push(l.arg);
-    const fail = (e: unknown) => {
-      for (const l of leases) l.reject(e);
-    };
-    this.redis.dniLease(...args).then((reply) => {
-      for (let i = 0; i < leases.length; i++) {
-        const number = reply[3 * i] as string | null;
-        leases[i].resolve({
-          number: number ?? undefined,
-          outcome: reply[3 * i + 1] as LeaseOutcome,
-          fresh: reply[3 * i + 2] === 1,
-        });
-      }
-    }, fail);
-  }
-
-  /**
-   * Notes that the session stored for `sid` at `writtenAt` matches a visit with `fingerprint` while
-   * it holds `number`; ignored when the visitor is no longer bound to that number.
-   */
-  async mark(poolId: string, sid: string, number: string, writtenAt: number, fingerprint: string) {
-    return (await this.redis.dniMark(...this.keys(poolId), sid, number, writtenAt, fingerprint)) === 1;
-  }
-
-  /** Drops the visitor's fingerprint here (its session now belongs to another pool). */
-  async forget(poolId: string, sid: string): Promise<void> {
-    await this.redis.hdel(this.keys(poolId)[7], sid);
+    this.redis.dniLeases(...args).then(
+      (reply) => {
+        for (const m of marks) m.resolve?.();
+        for (let i = 0; i < leases.length; i++) {
+          const r = reply[i];
+          leases[i].resolve({
+            number: r.length > 2 ? r.slice(2) : undefined,
+            outcome: OUTCOMES[r[0]],
+            fresh: r.charCodeAt(1) === 49, // '1'
+          });
+        }
+      },
+      (e: unknown) => {
+        for (const m of marks) m.reject?.(e);
+        for (const l of leases) l.reject(e);
+      },
+    );
   }
 
   async heartbeat(poolId: string, sid: string, now: number, idleMs: number) {

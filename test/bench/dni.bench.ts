@@ -2,10 +2,12 @@
 // bare node:http server answering a fixed JSON body in the same run (same process layout).
 // Visitors renew (most requests) or arrive new (every 16th request); leases never expire during the
 // run, so a number seen with two visitors is a double assignment.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { AccountsService } from '../../src/accounts/accounts.service';
+import { RedisService } from '../../src/infra/redis/redis.service';
 import { Http } from '../support/test-app';
 import { join } from 'node:path';
 import { loadInWorker, percentile, profiled, report, round, startBenchApp } from './bench-lib';
@@ -17,7 +19,34 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const VISITORS = 1_000;
 const POOL_SIZE = 12_000;
 
-async function bare(): Promise<{ perSecond: number; p99: number }> {
+/**
+ * CPU seconds used so far by this process's main thread (Linux /proc; undefined elsewhere). Shown
+ * next to the throughput so a change can be judged by its cost per lease, not only by a rate that
+ * other work on the machine moves.
+ */
+function mainThreadCpuS(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds redis-server's main thread has used (INFO cpu). */
+async function redisCpuS(redis: RedisService): Promise<number> {
+  const info = await redis.client.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  const main = field('used_cpu_user_main_thread') + field('used_cpu_sys_main_thread');
+  return Number.isNaN(main) ? field('used_cpu_user') + field('used_cpu_sys') : main;
+}
+
+/** Microseconds per request, to one decimal. */
+const usPer = (seconds: number | undefined, requests: number) =>
+  seconds === undefined || requests === 0 ? null : round((seconds * 1e6) / requests, 1);
+
+async function bare(): Promise<{ perSecond: number; p99: number; mainCpuUs: number | null }> {
   const body = JSON.stringify({
     sid: 'x'.repeat(22),
     number: '+13125550100',
@@ -35,13 +64,19 @@ async function bare(): Promise<{ perSecond: number; p99: number }> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const cpu0 = mainThreadCpuS();
   const r = await loadInWorker(origin, CONNECTIONS, DURATION_MS, SCRIPT, {
     key: 'bare',
     visitors: ['v'],
     bare: true,
   });
+  const cpu1 = mainThreadCpuS();
   server.close();
-  return { perSecond: r.perSecond, p99: percentile(r.latenciesMs, 99) };
+  return {
+    perSecond: r.perSecond,
+    p99: percentile(r.latenciesMs, 99),
+    mainCpuUs: usPer(cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, r.requests),
+  };
 }
 
 async function main(): Promise<void> {
@@ -71,12 +106,19 @@ async function main(): Promise<void> {
     const visitors = Array.from({ length: VISITORS }, () => randomBytes(16).toString('base64url'));
     // warm-up: every returning visitor gets its lease, and code paths are compiled
     await loadInWorker(app.url, CONNECTIONS, 2_000, SCRIPT, { key: campaign.publicKey, visitors });
+    const redis = app.app.get(RedisService);
+    await redis.client.config('RESETSTAT');
+    const cpu0 = { main: mainThreadCpuS(), process: process.cpuUsage(), redis: await redisCpuS(redis) };
     const result = await profiled(() =>
       loadInWorker(app.url, CONNECTIONS, DURATION_MS, SCRIPT, {
         key: campaign.publicKey,
         visitors,
       }),
     );
+    const processCpu = process.cpuUsage(cpu0.process);
+    if (process.env.BENCH_DNI_STATS) console.log(await redis.client.info('commandstats'));
+    const cpu1 = { main: mainThreadCpuS(), redis: await redisCpuS(redis) };
+    const mainCpuS = cpu0.main === undefined || cpu1.main === undefined ? undefined : cpu1.main - cpu0.main;
     const doubles = result.summary.doubles as number;
     const baseline = await bare();
     const leasesPerS = result.perSecond;
@@ -93,6 +135,17 @@ async function main(): Promise<void> {
       errors: result.errors,
       numbers_leased: result.summary.numbers,
       rss_mb: round(process.memoryUsage().rss / 2 ** 20, 0),
+      // CPU per request while the lease load ran: the service's main thread, redis-server, and this
+      // process's other threads (the load generator's worker, GC helpers); bare: its main thread.
+      cpu_us_per_lease: {
+        node_main: usPer(mainCpuS, result.requests),
+        node_other: usPer(
+          mainCpuS === undefined ? undefined : (processCpu.user + processCpu.system) / 1e6 - mainCpuS,
+          result.requests,
+        ),
+        redis: usPer(cpu1.redis - cpu0.redis, result.requests),
+        bare_main: baseline.mainCpuUs,
+      },
       baseline: { leases_per_s: round(baseline.perSecond, 0), p99_ms: round(baseline.p99) },
       goals: { ratio_vs_bare: '>=0.45', p99_ms: '<=15', double_assignments: '=0' },
     });

@@ -187,6 +187,62 @@ describe('DNI lease API and pool allocator', () => {
     expect(holder.previous?.sid).toBe('visitor-a-000000001');
   });
 
+  it('skips the session only for renewals its fingerprint mark describes', async () => {
+    const alloc = app.app.get(PoolAllocatorRepository);
+    const poolId = `fp-${sid()}`;
+    await alloc.sync(poolId, ['+13125550021', '+13125550022'], Date.now());
+    const t0 = Date.now();
+    const a = 'visitor-a-000000001';
+    const lease = (at: number, fp: string) => alloc.lease(poolId, a, at, 60_000, 0, fp, 1_000);
+    const first = await lease(t0, 'fp one');
+    expect(first).toMatchObject({ outcome: 'new', fresh: false });
+    expect((await lease(t0 + 1, 'fp one')).fresh).toBe(false); // nothing marked yet
+    alloc.mark(poolId, a, first.number!, t0 + 1, 'fp one');
+    expect(await lease(t0 + 2, 'fp one')).toEqual({ number: first.number, outcome: 'kept', fresh: true });
+    expect((await lease(t0 + 3, 'fp two')).fresh).toBe(false); // another visit
+    expect((await lease(t0 + 1_001, 'fp one')).fresh).toBe(false); // marked too long ago
+    // A mark for a number the visitor does not hold is ignored.
+    alloc.mark(poolId, a, '+13125550022', t0 + 1_002, 'fp one');
+    expect((await lease(t0 + 1_003, 'fp one')).fresh).toBe(false);
+    // Forgetting drops the mark but not the lease.
+    alloc.mark(poolId, a, first.number!, t0 + 1_004, 'fp one');
+    expect((await lease(t0 + 1_005, 'fp one')).fresh).toBe(true);
+    await alloc.forget(poolId, a);
+    expect(await lease(t0 + 1_006, 'fp one')).toEqual({
+      number: first.number,
+      outcome: 'kept',
+      fresh: false,
+    });
+    // After a release, coming back rebinds the number; a mark made before still counts.
+    alloc.mark(poolId, a, first.number!, t0 + 1_007, 'fp one');
+    await alloc.release(poolId, a, t0 + 1_008);
+    expect(await lease(t0 + 1_009, 'fp one')).toEqual({
+      number: first.number,
+      outcome: 'rebound',
+      fresh: true,
+    });
+    // Once someone else takes the number, the visitor's binding and mark are gone.
+    await alloc.release(poolId, a, t0 + 1_010);
+    const b = await alloc.lease(poolId, 'visitor-b-000000001', t0 + 1_011, 60_000, 0, 'fp b', 1_000);
+    const c = await alloc.lease(poolId, 'visitor-c-000000001', t0 + 1_012, 60_000, 0, 'fp c', 1_000);
+    expect(new Set([b.number, c.number])).toEqual(new Set(['+13125550021', '+13125550022']));
+    expect(await lease(t0 + 1_013, 'fp one')).toEqual({ outcome: 'exhausted', fresh: false });
+  });
+
+  it('updates the stored session when a renewal brings new attribution', async () => {
+    const s = await setup(2);
+    const sessions = app.app.get(DniSessionRepository);
+    const visitor = sid();
+    const lease = (kw: string) => beacon('/dni/v1/lease', { key: s.key, sid: visitor, params: { kw } });
+    const first = await lease('cheap');
+    expect((await sessions.get(visitor))?.tags).toEqual({ keyword: 'cheap' });
+    for (const kw of ['cheap', 'cheap', 'fast', 'fast', 'cheap']) {
+      const r = await lease(kw);
+      expect(r.body.number).toBe(first.body.number);
+      expect((await sessions.get(visitor))?.tags).toEqual({ keyword: kw });
+    }
+  });
+
   it('attributes calls by dial click, current holder, previous holder, repeat caller, then source', async () => {
     const s = await setup(2, { cooldownS: 600 });
     const dni = app.app.get(CallAttributionService);
