@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import { ClickHouseService } from '../infra/clickhouse/clickhouse.service';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
+import { DniRedisTurn } from './dni-redis-turn';
 
 export interface VisitAttribution {
   landingPage: string;
@@ -73,6 +74,7 @@ export class DniSessionRepository {
   constructor(
     private readonly redis: RedisService,
     private readonly clickhouse: ClickHouseService,
+    private readonly turn: DniRedisTurn,
   ) {}
 
   async get(sid: string): Promise<DniSession | undefined> {
@@ -80,15 +82,33 @@ export class DniSessionRepository {
     return raw ? (JSON.parse(raw) as DniSession) : undefined;
   }
 
+  /** `get` for the lease path: the read leaves with this turn's lease calls (DniRedisTurn). */
+  async getInTurn(sid: string): Promise<DniSession | undefined> {
+    const raw = await this.turn.run<string | null>((p) => p.get(redisKeys.dniSession(sid)));
+    return raw ? (JSON.parse(raw) as DniSession) : undefined;
+  }
+
   /**
    * Stores the session for the attribution window and queues its ClickHouse row, already in
-   * JSONEachRow form, so the exporter sends the queue's bytes as they are.
+   * JSONEachRow form, so the exporter sends the queue's bytes as they are. Both leave with this
+   * turn's lease calls; the promise settles once both are done.
    */
-  async save(session: DniSession, ttlSeconds: number): Promise<void> {
-    await Promise.all([
-      this.redis.client.set(redisKeys.dniSession(session.sid), JSON.stringify(session), 'EX', ttlSeconds),
-      this.redis.client.rpush(redisKeys.dniExportQueue(), JSON.stringify(clickHouseRow(session))),
-    ]);
+  save(session: DniSession, ttlSeconds: number): Promise<void> {
+    const value = JSON.stringify(session);
+    const row = JSON.stringify(clickHouseRow(session));
+    return new Promise<void>((resolve, reject) => {
+      let pending = 2;
+      let failed = false;
+      const done = (error: Error | null) => {
+        if (failed) return;
+        if (error) {
+          failed = true;
+          reject(error);
+        } else if (--pending === 0) resolve();
+      };
+      this.turn.add((p) => p.set(redisKeys.dniSession(session.sid), value, 'EX', ttlSeconds), done);
+      this.turn.add((p) => p.rpush(redisKeys.dniExportQueue(), row), done);
+    });
   }
 
   async touch(sid: string, ttlSeconds: number): Promise<void> {

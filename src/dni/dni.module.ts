@@ -3,6 +3,7 @@ import { CampaignsModule } from '../campaigns/campaigns.module';
 import { NumbersModule } from '../numbers/numbers.module';
 import { CallAttributionService } from './call-attribution.service';
 import { DniExportService } from './dni-export.service';
+import { DniRedisTurn } from './dni-redis-turn';
 import { DniSessionRepository } from './dni-session.repository';
 import { DniController } from './dni.controller';
 import { DniRoutes } from './dni.routes';
@@ -15,6 +16,7 @@ export class DniModule {
   /** `exporter`: run the ClickHouse copier here (worker and all roles). */
   static register(options: { exporter: boolean }): DynamicModule {
     const providers: Provider[] = [
+      DniRedisTurn,
       PoolAllocatorRepository,
       DniSessionRepository,
       RateLimiter,

@@ -141,7 +141,7 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     let fingerprint = '';
     if (pool.kind === 'static') {
       // A static source number is the publisher's own line: no lease, source-level attribution.
-      if (req.sid) previousPromise = this.sessions.get(sid);
+      if (req.sid) previousPromise = this.sessions.getInTurn(sid);
       const active = await this.numbers.activeNumbers(pool.id);
       number = active[0]?.number ?? null;
       outcome = number ? 'static' : 'none';
@@ -150,7 +150,7 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
       fingerprint = visitFingerprint(params, req.tags, campaign.paramTags);
       // A visitor not seen renewing lately will likely need its session: read it alongside.
       if (req.sid && !this.recentlyFresh(sid)) {
-        previousPromise = this.sessions.get(sid);
+        previousPromise = this.sessions.getInTurn(sid);
         previousPromise.catch(() => undefined); // unused when the lease turns out fresh
       }
       const r = await this.allocator.lease(
@@ -181,7 +181,7 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     const leased = pool.kind === 'session' && !overflow ? number : null;
 
     const visit = attributionFrom(req.page ?? '', req.ref ?? '', params, req.tags ?? {}, campaign.paramTags);
-    const previous = req.sid ? await (previousPromise ?? this.sessions.get(sid)) : undefined;
+    const previous = req.sid ? await (previousPromise ?? this.sessions.getInTurn(sid)) : undefined;
     const keep = previous && previous.campaignId === campaign.id && !resetsAttribution(previous, visit);
     // A renewal that changes nothing and comes soon after the last write needs no write at all.
     const unchanged =

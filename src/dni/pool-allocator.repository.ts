@@ -1,12 +1,14 @@
 // The DNI pool allocator in Redis: one atomic Lua call per heartbeat or release, and one per pool
 // for all the leases asked for in the same turn of the event loop (each still handled alone and in
 // order inside the script, so the guarantees are those of one call per lease; Redis parses one
-// command and the keys travel once). Fingerprint marks (see LEASE_SCRIPT) ride along with the next
-// such call instead of costing a script call of their own.
+// command and the keys travel once). Those calls leave in the turn's pipeline (DniRedisTurn).
+// Fingerprint marks (see LEASE_SCRIPT) ride along with the next such call instead of costing a
+// script call of their own.
 import { Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
+import { DniRedisTurn } from './dni-redis-turn';
 import {
   HEARTBEAT_SCRIPT,
   LEASE_SCRIPT,
@@ -99,9 +101,11 @@ export class PoolAllocatorRepository {
   private readonly keyCache = new Map<string, PoolKeys>();
   /** Leases and marks waiting for the end of this event-loop turn, by pool. */
   private queued = new Map<string, PoolQueue>();
-  private flushScheduled = false;
 
-  constructor(redis: RedisService) {
+  constructor(
+    redis: RedisService,
+    private readonly turn: DniRedisTurn,
+  ) {
     const client = redis.client;
     for (const [name, lua] of [
       ['dniLeases', LEASE_SCRIPT],
@@ -112,11 +116,8 @@ export class PoolAllocatorRepository {
     ] as const) {
       if (!(name in client)) client.defineCommand(name, { numberOfKeys: 8, lua });
     }
-    // A lease batch is a pipeline of its own: it is written at once instead of waiting a turn for
-    // the client's automatic pipeline (and for the reply of the one already in flight).
-    const ignored = client.options.autoPipeliningIgnoredCommands;
-    if (ignored && !ignored.includes('dniLeases')) ignored.push('dniLeases');
     this.redis = client as AllocatorRedis;
+    turn.beforeEachSend(this.flush);
   }
 
   private keys(poolId: string): PoolKeys {
@@ -131,11 +132,9 @@ export class PoolAllocatorRepository {
 
   private queueOf(poolId: string): PoolQueue {
     let queue = this.queued.get(poolId);
-    if (!queue) this.queued.set(poolId, (queue = newQueue(0, 0, 0)));
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // After the I/O callbacks of this turn: every lease request read in it joins the call.
-      setImmediate(this.flush);
+    if (!queue) {
+      this.queued.set(poolId, (queue = newQueue(0, 0, 0)));
+      this.turn.schedule();
     }
     return queue;
   }
@@ -192,8 +191,9 @@ export class PoolAllocatorRepository {
     });
   }
 
+  /** Adds this turn's calls to the turn's pipeline. */
   private readonly flush = (): void => {
-    this.flushScheduled = false;
+    if (this.queued.size === 0) return;
     const queued = this.queued;
     this.queued = new Map();
     for (const [poolId, queue] of queued) {
@@ -215,21 +215,27 @@ export class PoolAllocatorRepository {
     const args: string[] = [...this.keys(poolId), `${settings} ${marks.length}`];
     for (const m of marks) args.push(m.arg);
     for (const l of leases) args.push(l.arg);
-    this.redis.dniLeases(...args).then(
-      (reply) => {
-        for (const m of marks) m.resolve?.();
-        for (let i = 0; i < leases.length; i++) {
-          const r = reply[i];
-          leases[i].resolve({
-            number: r.length > 2 ? r.slice(2) : undefined,
-            outcome: OUTCOMES[r[0]],
-            fresh: r.charCodeAt(1) === 49, // '1'
-          });
+    this.turn.add(
+      (p) => (p as unknown as AllocatorRedis).dniLeases(...args),
+      (error, reply) => {
+        if (error) {
+          for (const m of marks) m.reject?.(error);
+          for (const l of leases) l.reject(error);
+          return;
         }
-      },
-      (e: unknown) => {
-        for (const m of marks) m.reject?.(e);
-        for (const l of leases) l.reject(e);
+        for (const m of marks) m.resolve?.();
+        const texts = reply as string[];
+        for (let i = 0; i < leases.length; i++) {
+          const r = texts[i];
+          if (typeof r !== 'string') leases[i].reject(new Error('the lease script gave no answer'));
+          else {
+            leases[i].resolve({
+              number: r.length > 2 ? r.slice(2) : undefined,
+              outcome: OUTCOMES[r[0]],
+              fresh: r.charCodeAt(1) === 49, // '1'
+            });
+          }
+        }
       },
     );
   }

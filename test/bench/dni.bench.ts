@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     const redis = app.app.get(RedisService);
     await redis.client.config('RESETSTAT');
     const cpu0 = { main: mainThreadCpuS(), process: process.cpuUsage(), redis: await redisCpuS(redis) };
+    const phaseStart = process.hrtime.bigint();
     const result = await profiled(() =>
       loadInWorker(app.url, CONNECTIONS, DURATION_MS, SCRIPT, {
         key: campaign.publicKey,
@@ -116,7 +117,11 @@ async function main(): Promise<void> {
       }),
     );
     const processCpu = process.cpuUsage(cpu0.process);
-    if (process.env.BENCH_DNI_STATS) console.log(await redis.client.info('commandstats'));
+    if (process.env.BENCH_DNI_STATS) {
+      // The lease phase on CLOCK_MONOTONIC (as `perf record -k CLOCK_MONOTONIC` stamps samples).
+      console.log(`lease phase: ${Number(phaseStart) / 1e9} ${Number(process.hrtime.bigint()) / 1e9}`);
+      console.log(await redis.client.info('commandstats'));
+    }
     const cpu1 = { main: mainThreadCpuS(), redis: await redisCpuS(redis) };
     const mainCpuS = cpu0.main === undefined || cpu1.main === undefined ? undefined : cpu1.main - cpu0.main;
     const doubles = result.summary.doubles as number;
