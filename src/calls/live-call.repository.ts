@@ -14,7 +14,7 @@ import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
 import type { CallEvent } from '../telephony/telnyx-event';
-import type { LiveCall } from './call-machine';
+import type { Attempt, Candidate, LiveCall } from './call-machine';
 import { type Batch, RedisBatch } from './redis-batch';
 
 const TAKE_IN = `
@@ -89,6 +89,38 @@ type LiveBatch = Batch & {
   callAcquireLoad(...args: (string | number)[]): Batch;
   callRelease(...args: (string | number)[]): Batch;
 };
+
+/**
+ * The stored form of a call: an attempt's target is one of the routing candidates (the same object),
+ * so it is stored as its index there (`ti`) rather than a second copy of the candidate and its bid.
+ * States written before this form (a full `target`) still read the same.
+ */
+type StoredAttempt = Omit<Attempt, 'target'> & { target?: Candidate; ti?: number };
+
+export function encodeCall(call: LiveCall): string {
+  const candidates = call.routing?.candidates;
+  if (!candidates || call.attempts.length === 0) return JSON.stringify(call);
+  const attempts = call.attempts.map((t): StoredAttempt => {
+    const ti = candidates.indexOf(t.target);
+    if (ti < 0) return t;
+    const { target: _target, ...rest } = t;
+    return { ...rest, ti };
+  });
+  return JSON.stringify({ ...call, attempts });
+}
+
+export function decodeCall(json: string): LiveCall {
+  const call = JSON.parse(json) as LiveCall;
+  const candidates = call.routing?.candidates;
+  for (const t of call.attempts as StoredAttempt[]) {
+    if (t.ti === undefined) continue;
+    const target = candidates?.[t.ti];
+    if (!target) throw new Error(`call ${call.sessionId}: attempt ${t.n} names a candidate it does not have`);
+    t.target = target;
+    delete t.ti;
+  }
+  return call;
+}
 
 /** How long a live call's keys live without activity (longest call 4 h + margin). */
 export const LIVE_TTL_MS = 6 * 3600_000;
@@ -186,7 +218,7 @@ export class LiveCallRepository {
     if (r[0] === 0) return { kind: 'locked', pttl: Math.max(0, r[1]) };
     return {
       kind: 'acquired',
-      state: r[1] ? (JSON.parse(r[1]) as LiveCall) : undefined,
+      state: r[1] ? decodeCall(r[1]) : undefined,
       events: r[2].map((e) => JSON.parse(e) as CallEvent),
     };
   }
@@ -212,7 +244,7 @@ export class LiveCallRepository {
     if (r[0] === 0) return { ok: false, pttl: Math.max(0, r[1]) };
     return {
       ok: true,
-      state: r[1] ? (JSON.parse(r[1]) as LiveCall) : undefined,
+      state: r[1] ? decodeCall(r[1]) : undefined,
       events: r[2].map((e) => JSON.parse(e) as CallEvent),
     };
   }
@@ -243,7 +275,7 @@ export class LiveCallRepository {
         redisKeys.callInbox(sessionId),
         redisKeys.callSeen(sessionId),
         token,
-        JSON.stringify(call),
+        encodeCall(call),
         trim,
         call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
         lockTtlMs,
@@ -262,7 +294,7 @@ export class LiveCallRepository {
         redisKeys.callSeen(sessionId),
         redisKeys.callWake(sessionId),
         token,
-        JSON.stringify(call),
+        encodeCall(call),
         trim,
         call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
       ),
@@ -302,7 +334,7 @@ export class LiveCallRepository {
     const out: LiveCall[] = [];
     const gone: string[] = [];
     states.forEach((s, i) => {
-      const call = s ? (JSON.parse(s) as LiveCall) : undefined;
+      const call = s ? decodeCall(s) : undefined;
       if (call && !call.final) out.push(call);
       else gone.push(ids[i]);
     });
