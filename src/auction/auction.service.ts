@@ -84,6 +84,9 @@ export class AuctionService {
   private readonly campaigns = new RefreshingCache<string, CampaignEntity>(5_000, 60_000);
   private readonly pendingWrites = new Set<Promise<void>>();
   private closed: Array<{ result: AuctionResult; answers: Answer[] }> = [];
+  /** Claim rows waiting for the next batch (usually the one of the auction they come from). */
+  private claimRows: BidLogRow[] = [];
+  private batchDue = false;
   private readonly prepared = new Map<
     string,
     { at: number; campaignId: string; caller: string; eligibility: Promise<Eligibility> }
@@ -299,24 +302,43 @@ export class AuctionService {
    */
   private closeLater(result: AuctionResult, answers: Answer[]): void {
     this.closed.push({ result, answers });
-    if (this.closed.length > 1) return; // a batch is already due
+    this.writeLater();
+  }
+
+  /**
+   * One batch every AFTER_CLOSE_MS at most: the log rows of the auctions closed and the bids claimed
+   * meanwhile go to Redis as one queue entry (a call's claim follows its close within a few ms, so a
+   * call usually costs one entry, not two), and the cache entries alongside.
+   */
+  private writeLater(): void {
+    if (this.batchDue) return;
+    this.batchDue = true;
     this.track(
       new Promise<void>((resolve) => setTimeout(resolve, AFTER_CLOSE_MS)).then(async () => {
-        const batch = this.closed;
+        const closed = this.closed;
+        const claimed = this.claimRows;
         this.closed = [];
-        await Promise.all(batch.map((c) => this.afterClose(c.result, c.answers)));
+        this.claimRows = [];
+        this.batchDue = false;
+        const rows: BidLogRow[] = [];
+        const writes: Promise<void>[] = [];
+        for (const c of closed) this.afterClose(c.result, c.answers, rows, writes);
+        rows.push(...claimed);
+        await Promise.all([this.bidLog.enqueue(rows), ...writes]);
       }),
       'bid log',
     );
   }
 
-  /** Bid log rows and cache writes of a closed auction. */
-  private async afterClose(result: AuctionResult, answers: Answer[]): Promise<void> {
-    const rows: BidLogRow[] = [
-      ...result.bids.map((b) => this.bidRow(result, b, '', 1)),
-      ...result.rejected.map((r) => this.rejectionRow(result, r)),
-    ];
-    const writes: Promise<void>[] = [this.bidLog.enqueue(rows)];
+  /** Adds a closed auction's bid log rows to `rows` and its cache writes to `writes`. */
+  private afterClose(
+    result: AuctionResult,
+    answers: Answer[],
+    rows: BidLogRow[],
+    writes: Promise<void>[],
+  ): void {
+    for (const b of result.bids) rows.push(this.bidRow(result, b, '', 1));
+    for (const r of result.rejected) rows.push(this.rejectionRow(result, r));
     for (const a of answers) {
       if (a.target.kind !== 'ping_post' || a.target.cacheWindowS <= 0 || a.facts.cached) continue;
       if (!a.ok && !CACHEABLE.has(a.reason)) continue;
@@ -343,7 +365,6 @@ export class AuctionService {
         this.store.cacheAnswer(a.target.id, result.campaignId, result.caller, answer, a.target.cacheWindowS),
       );
     }
-    await Promise.all(writes);
   }
 
   private track(p: Promise<void>, what: string): void {
@@ -541,10 +562,8 @@ export class AuctionService {
   async claim(ctx: ClaimContext, bid: Bid, member: string, at: number): Promise<'ok' | ClaimRefusal> {
     const outcome = await this.tryClaim(ctx, bid, member, at);
     this.awards.inc({ result: outcome });
-    this.track(
-      this.bidLog.enqueue([this.bidRow(ctx, bid, outcome === 'ok' ? 'won' : outcome, 2)]),
-      'bid log',
-    );
+    this.claimRows.push(this.bidRow(ctx, bid, outcome === 'ok' ? 'won' : outcome, 2));
+    this.writeLater();
     return outcome;
   }
 
