@@ -5,6 +5,7 @@ import { Calls1795200000000 } from './1795200000000-calls';
 import { CdrPixels1795300000000 } from './1795300000000-cdr-pixels';
 import { HoldMessage1795400000000 } from './1795400000000-hold-message';
 import { CdrOutboxPrune1795450000000 } from './1795450000000-cdr-outbox-prune';
+import { CdrOutboxNotify1795500000000 } from './1795500000000-cdr-outbox-notify';
 
 export const postgresMigrations = [
   Init1763700000000,
@@ -12,4 +13,5 @@ export const postgresMigrations = [
   CdrPixels1795300000000,
   HoldMessage1795400000000,
   CdrOutboxPrune1795450000000,
+  CdrOutboxNotify1795500000000,
 ];

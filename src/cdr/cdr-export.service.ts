@@ -1,8 +1,9 @@
 // Moves finished calls from the PostgreSQL outbox into ClickHouse `cdr`, in the worker role.
 //
-// - Dispatcher (every cdr.dispatchIntervalMs): when the outbox has rows, makes sure export jobs are
-//   queued: up to cdr.concurrency per worker instance, each under a fixed id (instance and slot), so a
-//   dispatch while the job is still there adds nothing, and N worker instances run N × concurrency.
+// - Dispatcher (woken by PostgreSQL when calls enter the outbox, and every cdr.dispatchIntervalMs in case
+//   a wake-up was missed): when the outbox has rows, makes sure export jobs are queued: up to
+//   cdr.concurrency per worker instance, each under a fixed id (instance and slot), so a dispatch while
+//   the job is still there adds nothing, and N worker instances run N × concurrency.
 // - Export job: takes a batch out of the outbox (CdrOutboxRepository.take: the rows are deleted in a
 //   transaction left open), fires the conversion pixels the records call for (idempotent per pixel,
 //   call and event), inserts the CDR rows into ClickHouse, then commits; the next batch is read while
@@ -37,6 +38,9 @@ export interface ExportJob {
   slot: number;
 }
 
+/** Wake-ups closer together than this share one dispatch (a busy call path commits many outbox rows). */
+const WAKE_DELAY_MS = 20;
+
 /** One export job stops after this long (and is queued again if rows remain), so no job runs forever. */
 const JOB_BUDGET_MS = 30_000;
 
@@ -50,6 +54,8 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
   private readonly exported;
   private readonly failures;
   private timers: NodeJS.Timeout[] = [];
+  private wakeTimer?: NodeJS.Timeout;
+  private stopListening?: () => Promise<void>;
   private dispatching?: Promise<number>;
   private closing = false;
 
@@ -76,12 +82,24 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
     );
     t.unref();
     this.timers.push(t);
+    this.stopListening = this.outbox.listen(() => this.wake());
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     for (const t of this.timers) clearInterval(t);
-    await Promise.allSettled([this.dispatching]);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    await Promise.allSettled([this.dispatching, this.stopListening?.()]);
+  }
+
+  /** Dispatches soon (outbox rows came in), once for all wake-ups within WAKE_DELAY_MS. */
+  private wake(): void {
+    if (this.wakeTimer || this.closing) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.dispatch().catch(() => undefined);
+    }, WAKE_DELAY_MS);
+    this.wakeTimer.unref();
   }
 
   /** Queues export jobs when the outbox has rows; jobs asked for. */
@@ -120,7 +138,7 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
       while (next) {
         const batch = await next;
         next = undefined;
-        const full = batch.lines.length === batchSize;
+        const full = batch.size === batchSize;
         if (full && !this.closing && Date.now() < until) {
           next = this.take();
           // Handled where it is awaited (or rolled back below); this only keeps an early failure from
@@ -147,7 +165,7 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
 
   /** Writes a taken batch to ClickHouse and commits its removal from the outbox, or gives it back. */
   private async write(batch: OutboxBatch): Promise<number> {
-    const n = batch.lines.length;
+    const n = batch.size;
     if (n === 0) {
       await batch.commit();
       return 0;
@@ -156,9 +174,9 @@ export class CdrExportService implements OnModuleInit, OnApplicationShutdown {
       // Pixels first: a ClickHouse outage must not hold up conversions reported to third parties. Their
       // templates need the rows as objects, which only tenants with pixels pay for.
       if (this.pixels && (await this.pixels.anyEnabledFor(batch.tenantIds))) {
-        await this.pixels.fireForCdrs(batch.lines.map(cdrRowFromLine));
+        await this.pixels.fireForCdrs(batch.lines().map(cdrRowFromLine));
       }
-      await this.cdr.insertLines(batch.lines);
+      await this.cdr.insertBody(batch.body);
     } catch (e) {
       await batch.rollback().catch(() => undefined);
       this.failures.inc();

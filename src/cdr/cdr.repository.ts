@@ -1,8 +1,6 @@
 // ClickHouse `cdr`: inserts exported rows and reads single CDRs back. Report queries live in
 // src/reports. The client is taken from ClickHouseService on every call (never kept), so a replaced or
 // reconnected client is picked up at once.
-import { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import { ClickHouseService } from '../infra/clickhouse/clickhouse.service';
 import { CDR_COLUMNS, type CdrRow, cdrValues } from './cdr-row';
@@ -20,15 +18,14 @@ export class CdrRepository {
    * Inserts CDRs given as JSONCompactEachRow lines in CDR_COLUMNS order, as they are: the export's lines
    * come ready-made from PostgreSQL, so nothing is parsed or serialised here.
    */
-  async insertLines(lines: string[]): Promise<void> {
-    if (lines.length === 0) return;
-    const result = await this.clickhouse.client.exec({
-      query: `INSERT INTO ${this.clickhouse.table('cdr')} (${CDR_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`,
-      values: Readable.from([`${lines.join('\n')}\n`], { objectMode: false }),
-    });
-    // An INSERT answers with an empty body; reading it to the end frees the connection for the next one.
-    result.stream.resume();
-    await finished(result.stream);
+  insertLines(lines: string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    return this.insertBody(Buffer.from(`${lines.join('\n')}\n`));
+  }
+
+  /** Inserts CDRs given as one JSONCompactEachRow text (CDR_COLUMNS order, a newline after each row). */
+  insertBody(body: Buffer): Promise<void> {
+    return this.clickhouse.insertFormatted('cdr', CDR_COLUMNS, 'JSONCompactEachRow', body);
   }
 
   /** CDRs of a tenant after de-duplication (FINAL), and the rows physically stored before it. */

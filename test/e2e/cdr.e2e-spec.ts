@@ -384,6 +384,39 @@ describe('CDR export to ClickHouse', () => {
     });
   });
 
+  it('wakes exporters when calls enter the outbox, not for a rolled-back insert', async () => {
+    const t = await newTenant(app);
+    const outbox = app.app.get(CdrOutboxRepository);
+    let wakes = 0;
+    const stop = outbox.listen(() => wakes++);
+    try {
+      // A new listener wakes once at start (rows may have come in before it listened).
+      await eventually(async () => (wakes >= 1 ? true : undefined), 5_000, 'the first wake-up');
+      const start = wakes;
+      // Rows added in a transaction that rolls back wake nobody…
+      const runner = pg(app).createQueryRunner();
+      try {
+        await runner.startTransaction();
+        await runner.query(
+          `INSERT INTO cdr_outbox (call_id) SELECT id FROM calls WHERE tenant_id = $1 ON CONFLICT DO NOTHING`,
+          [t.tenantId],
+        );
+        await runner.rollbackTransaction();
+      } finally {
+        await runner.release();
+      }
+      await sleep(300);
+      expect(wakes).toBe(start);
+      // … committed ones do, and the worker's exporter (woken the same way) writes them.
+      await insertRecords(app, [record(t.tenantId, { receivedAt: new Date(Date.now() - 60_000) })]);
+      await eventually(async () => (wakes > start ? true : undefined), 5_000, 'a wake-up');
+      await waitExported(app, t.tenantId);
+      expect(await cdrCounts(app, t.tenantId)).toEqual({ final: 1, stored: 1, distinct: 1 });
+    } finally {
+      await stop();
+    }
+  });
+
   it('gives back the rows of an export that never finished, and writes them once more', async () => {
     const t = await newTenant(app);
     const at = new Date(Date.now() - 2 * 3_600_000);
@@ -408,7 +441,10 @@ describe('CDR export to ClickHouse', () => {
     for (let i = 0; i < 20 && !hung; i++) {
       await outbox.requeue(ids);
       const batch = await outbox.take(1_000, 500, Date.now());
-      const mine = batch.lines.map(cdrRowFromLine).filter((r) => ids.includes(r.call_id));
+      const mine = batch
+        .lines()
+        .map(cdrRowFromLine)
+        .filter((r) => ids.includes(r.call_id));
       if (mine.length === 3) hung = batch;
       else await batch.rollback();
     }
