@@ -67,6 +67,11 @@ describe('attribution capture', () => {
     expect(visitFingerprint({ utm_source: 'a', utm_medium: '' }, undefined, {})).not.toBe(
       visitFingerprint({ utm_source: '', utm_medium: 'a' }, undefined, {}),
     );
+    // Nor can a value that looks like the encoding itself.
+    expect(visitFingerprint({ utm_source: '1:a1:b' }, undefined, {})).not.toBe(
+      visitFingerprint({ utm_source: '1:a', utm_medium: 'b' }, undefined, {}),
+    );
+    expect(visitFingerprint({}, { a: '1:b' }, {})).not.toBe(visitFingerprint({}, { a: '', b: '' }, {}));
     // Long visits are hashed to a bounded size.
     const long = visitFingerprint(params, { note: 'x'.repeat(500) }, paramTags);
     expect(long.length).toBeLessThanOrEqual(160);

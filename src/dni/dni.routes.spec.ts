@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { AppError } from '../common/errors';
 import type { AppConfig } from '../infra/config/app-config';
 import { MetricsService } from '../infra/metrics/metrics.service';
-import { DniRoutes } from './dni.routes';
+import { DniRoutes, leaseJson } from './dni.routes';
 import type { DniService } from './dni.service';
 import { RateLimiter } from './rate-limiter';
 
@@ -220,5 +220,27 @@ describe('DNI routes (served ahead of Fastify)', () => {
     expect((await send('/dni/v1/unknown', '{}')).status).toBe(299);
     expect((await send('/campaigns', '{}')).status).toBe(299);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('leaseJson', () => {
+  it('writes exactly what JSON.stringify writes for every lease answer', () => {
+    const targets = ['+18005550100', '(800) 555-0101 "main"'];
+    const answers = [
+      {
+        sid: 'abcDEF123_-xyz0987',
+        number: '+13125550100',
+        overflow: false,
+        targets,
+        ttl: 300,
+        heartbeat: 60,
+      },
+      { sid: 'abcDEF123_-xyz0987', number: '+13125550199', overflow: true, targets, ttl: 0, heartbeat: 60 },
+      { sid: 'abcDEF123_-xyz0987', number: null, overflow: false, targets: [], ttl: 0, heartbeat: 60 },
+    ];
+    for (const a of answers) {
+      expect(leaseJson(a)).toBe(JSON.stringify(a));
+      expect(leaseJson(a)).toBe(JSON.stringify(a)); // again, from the cached target list
+    }
   });
 });

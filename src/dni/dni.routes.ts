@@ -26,6 +26,7 @@ import {
   leaseRequestSchema,
   sessionRequestSchema,
 } from './dni.schemas';
+import { LeaseResponseDto } from './dto/dni.dto';
 import { RateLimiter } from './rate-limiter';
 
 const PREFIX = '/dni/v1/';
@@ -43,6 +44,8 @@ interface DniRoute {
   validate: ValidateFunction;
   /** Resolves to the JSON answer (200), or undefined for 204. */
   handle(body: unknown, req: IncomingMessage, ip: string): Promise<object | undefined>;
+  /** The answer as JSON text (JSON.stringify unless the route knows its shape). */
+  serialize(answer: object): string;
 }
 
 @Injectable()
@@ -71,11 +74,25 @@ export class DniRoutes implements OnModuleInit {
     const lease = ajv.compile(leaseRequestSchema);
     const session = ajv.compile(sessionRequestSchema);
     const click = ajv.compile(clickRequestSchema);
-    const add = (path: string, validate: ValidateFunction, handle: DniRoute['handle']) =>
-      this.routes.set(PREFIX + path, { path: PREFIX + path, labels: new Map(), validate, handle });
+    const add = (
+      path: string,
+      validate: ValidateFunction,
+      handle: DniRoute['handle'],
+      serialize: DniRoute['serialize'] = JSON.stringify,
+    ) =>
+      this.routes.set(PREFIX + path, {
+        path: PREFIX + path,
+        labels: new Map(),
+        validate,
+        handle,
+        serialize,
+      });
 
-    add('lease', lease, (body, req, ip) =>
-      this.dni.lease(body as LeaseRequest, { ip, userAgent: req.headers['user-agent'] }),
+    add(
+      'lease',
+      lease,
+      (body, req, ip) => this.dni.lease(body as LeaseRequest, { ip, userAgent: req.headers['user-agent'] }),
+      (answer) => leaseJson(answer as LeaseResponseDto),
     );
     add('heartbeat', session, (body) => this.dni.heartbeat(body as SessionRequest));
     add('release', session, async (body) => {
@@ -170,7 +187,7 @@ export class DniRoutes implements OnModuleInit {
       }
       route.handle(body, req, ip).then((answer) => {
         if (answer === undefined) this.send(route, res, requestId, started, 204, undefined);
-        else this.send(route, res, requestId, started, 200, JSON.stringify(answer));
+        else this.send(route, res, requestId, started, 200, route.serialize(answer));
       }, fail);
     });
   }
@@ -203,6 +220,21 @@ export class DniRoutes implements OnModuleInit {
       route.labels.set(status, (labels = { method: 'POST', route: route.path, status: String(status) }));
     this.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
   }
+}
+
+/** JSON of each campaign's target list, by the list (cached campaigns hand out the same array). */
+const targetsJson = new WeakMap<string[], string>();
+
+/**
+ * The lease answer as JSON, built from its known shape (every lease is answered with one; this
+ * skips walking the object and re-escaping the campaign's unchanging target list each time).
+ */
+export function leaseJson(a: LeaseResponseDto): string {
+  if (!Array.isArray(a.targets)) return JSON.stringify(a);
+  let targets = targetsJson.get(a.targets);
+  if (targets === undefined) targetsJson.set(a.targets, (targets = JSON.stringify(a.targets)));
+  const number = a.number === null ? 'null' : JSON.stringify(a.number);
+  return `{"sid":${JSON.stringify(a.sid)},"number":${number},"overflow":${a.overflow},"targets":${targets},"ttl":${a.ttl},"heartbeat":${a.heartbeat}}`;
 }
 
 /** The media type without parameters, lower case; '' when absent. */

@@ -37,7 +37,7 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
   private readonly synced = new HotCache<string, true>(60_000);
   private readonly leaseCounter;
   /** Lease outcomes by pool since the last flush into `leaseCounter` (once a second, off the hot path). */
-  private leaseCounts = new Map<string, Map<string, number>>();
+  private leaseCounts = new Map<string, Record<string, number>>();
   private countsTimer?: NodeJS.Timeout;
   private freshNow = new Set<string>();
   private freshBefore = new Set<string>();
@@ -73,7 +73,7 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     const counts = this.leaseCounts;
     this.leaseCounts = new Map();
     for (const [pool, outcomes] of counts) {
-      for (const [outcome, n] of outcomes) this.leaseCounter.inc({ pool, outcome }, n);
+      for (const outcome in outcomes) this.leaseCounter.inc({ pool, outcome }, outcomes[outcome]);
     }
   }
 
@@ -252,8 +252,8 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
 
   private countLease(poolId: string, outcome: string): void {
     let outcomes = this.leaseCounts.get(poolId);
-    if (!outcomes) this.leaseCounts.set(poolId, (outcomes = new Map()));
-    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    if (!outcomes) this.leaseCounts.set(poolId, (outcomes = {}));
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
   }
 
   private answer(
