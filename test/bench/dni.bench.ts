@@ -1,6 +1,6 @@
 // `npm run bench -- dni`: the lease endpoint under 64 concurrent keep-alive connections, against a
 // bare node:http server answering a fixed JSON body in the same run (same process layout).
-// Visitors renew (most requests) or arrive new (every 16th request); leases never expire during the
+// Visitors renew (most requests) or arrive new (every 8th request); leases never expire during the
 // run, so a number seen with two visitors is a double assignment.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -28,7 +28,7 @@ function mainThreadCpuS(): number | undefined {
   try {
     const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
   } catch {
     return undefined;
   }
@@ -117,12 +117,13 @@ async function main(): Promise<void> {
       }),
     );
     const processCpu = process.cpuUsage(cpu0.process);
+    const cpu1 = { main: mainThreadCpuS(), redis: await redisCpuS(redis) };
     if (process.env.BENCH_DNI_STATS) {
-      // The lease phase on CLOCK_MONOTONIC (as `perf record -k CLOCK_MONOTONIC` stamps samples).
+      // The lease phase on CLOCK_MONOTONIC (as `perf record -k CLOCK_MONOTONIC` stamps samples),
+      // and Redis's per-command counts and times for it (commands inside scripts included).
       console.log(`lease phase: ${Number(phaseStart) / 1e9} ${Number(process.hrtime.bigint()) / 1e9}`);
       console.log(await redis.client.info('commandstats'));
     }
-    const cpu1 = { main: mainThreadCpuS(), redis: await redisCpuS(redis) };
     const mainCpuS = cpu0.main === undefined || cpu1.main === undefined ? undefined : cpu1.main - cpu0.main;
     const doubles = result.summary.doubles as number;
     const baseline = await bare();
