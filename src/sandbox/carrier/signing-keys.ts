@@ -85,6 +85,11 @@ export class WebhookSigner {
 
   /** Base64 Ed25519 signature over `${timestamp}|${body}`, the value of telnyx-signature-ed25519. */
   sign(timestamp: string, body: string): string {
-    return sign(null, Buffer.from(`${timestamp}|${body}`), this.privateKey).toString('base64');
+    return this.signMessage(Buffer.from(`${timestamp}|${body}`));
+  }
+
+  /** The same signature over an already encoded `${timestamp}|${body}`. */
+  signMessage(message: Buffer): string {
+    return sign(null, message, this.privateKey).toString('base64');
   }
 }

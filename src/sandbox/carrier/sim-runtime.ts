@@ -2,7 +2,7 @@
 // a clock that hands out strictly increasing microsecond timestamps (Telnyx stamps events with
 // microseconds, and a strict order lets consumers sort events of one call), a seedable random source,
 // and the identifier formats Telnyx uses.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 
 export type Timer = NodeJS.Timeout;
 
@@ -55,14 +55,23 @@ export class TimerSet {
 /** ISO-8601 timestamps with microseconds, strictly increasing within the process. */
 export class MicroClock {
   private lastMicros = 0;
+  /** The whole second the date part below belongs to, and `2026-05-19T23:30:15.` for it. */
+  private second = -1;
+  private secondIso = '';
 
   now(): { ms: number; iso: string } {
     const micros = Math.max(Date.now() * 1000, this.lastMicros + 1);
     this.lastMicros = micros;
     const ms = Math.floor(micros / 1000);
-    const extra = String(micros % 1000).padStart(3, '0');
-    const iso = new Date(ms).toISOString(); // 2026-05-19T23:30:15.038Z
-    return { ms, iso: `${iso.slice(0, -1)}${extra}Z` };
+    // Events come hundreds per second: the calendar part is formatted once per second, and each stamp
+    // only appends its milliseconds and microseconds.
+    const second = Math.floor(ms / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.secondIso = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    const fraction = String((micros % 1_000_000) + 1_000_000).slice(1); // six digits
+    return { ms, iso: `${this.secondIso}${fraction}Z` };
   }
 }
 
@@ -81,7 +90,21 @@ export function createRandom(seed?: number): () => number {
 
 /** Telnyx call_control_id shape: `v3:` + 54 base64url characters. */
 export function newCallControlId(): string {
-  return `v3:${randomBytes(40).toString('base64url')}`;
+  return `v3:${takeRandom(40).toString('base64url')}`;
+}
+
+// Random bytes for identifiers, drawn from the system generator 4 KiB at a time rather than by one
+// call per leg.
+const randomPool = Buffer.alloc(4096);
+let randomUsed = randomPool.length;
+
+function takeRandom(n: number): Buffer {
+  if (randomUsed + n > randomPool.length) {
+    randomFillSync(randomPool);
+    randomUsed = 0;
+  }
+  randomUsed += n;
+  return randomPool.subarray(randomUsed - n, randomUsed);
 }
 
 export const CALL_CONTROL_ID_PATTERN = /^v[23]:[A-Za-z0-9_-]{10,}$/;

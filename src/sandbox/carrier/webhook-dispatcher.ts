@@ -7,7 +7,7 @@
 // different sessions go out concurrently over a keep-alive undici pool. Retries and duplicates are sent on
 // their own, outside the session's queue, as with Telnyx, so they can overtake later events.
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { WebhookSigner } from './signing-keys';
 import type { Timer, TimerSet } from './sim-runtime';
 
@@ -97,6 +97,7 @@ export class WebhookDispatcher {
   private options: DeliveryOptions;
   private readonly agent: Agent;
   private readonly queues = new Map<string, SessionQueue>();
+  private readonly targets = new Map<string, { origin: string; path: string }>();
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
   private readonly counters = { delivered: 0, failedAttempts: 0, retries: 0, duplicates: 0, gaveUp: 0 };
@@ -212,17 +213,22 @@ export class WebhookDispatcher {
     try {
       // Signed inline: an Ed25519 signature costs tens of microseconds, less than handing it to the
       // thread pool and waking this loop again afterwards (two thread switches on a busy machine).
-      const signature = this.signer.sign(timestamp, body);
-      const response = await request(url, {
+      // The signed message is `${timestamp}|${body}` encoded once; the bytes after the separator are
+      // the body that goes out, so undici does not encode the same text a second time.
+      const message = Buffer.from(`${timestamp}|${body}`);
+      const signature = this.signer.signMessage(message);
+      const { origin, path } = this.target(url);
+      const response = await this.agent.request({
+        origin,
+        path,
         method: 'POST',
-        dispatcher: this.agent,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'telnyx-webhooks',
           'telnyx-signature-ed25519': signature,
           'telnyx-timestamp': timestamp,
         },
-        body,
+        body: message.subarray(timestamp.length + 1),
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
       });
@@ -279,6 +285,21 @@ export class WebhookDispatcher {
     }
     this.outstanding--;
     this.notifyIdle(false);
+  }
+
+  /** Origin and path of a webhook URL, parsed once per URL (a handful per carrier) rather than per POST. */
+  private target(url: string): { origin: string; path: string } {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw new Error(`webhook URL must be http or https: ${url}`);
+      }
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (this.targets.size >= 1000) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
   }
 
   private later(delayMs: number, delivery: Delivery): void {
