@@ -115,8 +115,13 @@ function tableRows(results) {
     const metrics = Object.keys(r).filter((k) => !['goals', 'baseline', 'at', 'error'].includes(k));
     const weight = (k) => (k in goals ? 0 : k in baseline ? 1 : 2);
     metrics.sort((a, b) => weight(a) - weight(b));
-    for (const metric of metrics) {
-      const value = r[metric];
+    // A group of figures (e.g. CPU per lease by thread) gets one row per member: `metric.member`.
+    const flat = metrics.flatMap((k) =>
+      r[k] !== null && typeof r[k] === 'object' && !Array.isArray(r[k])
+        ? Object.entries(r[k]).map(([sub, v]) => [`${k}.${sub}`, v])
+        : [[k, r[k]]],
+    );
+    for (const [metric, value] of flat) {
       const base = baseline[metric];
       const ratio =
         typeof value === 'number' && typeof base === 'number' && base !== 0
