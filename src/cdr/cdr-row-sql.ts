@@ -5,7 +5,7 @@
 // format() call per row is several times cheaper than concatenating the line value by value.
 // toCdrRow stays the reference (unit-tested; pixels, fixtures and the benchmark's baseline use it), and
 // the e2e suite checks that both give the same row, odd values included. Change them together.
-import { CDR_COLUMNS, type CdrRow, NIL_UUID, TAG_COLUMNS } from './cdr-row';
+import { CDR_COLUMNS, type CdrRow, eachTagOnly, NIL_UUID, TAG_COLUMNS } from './cdr-row';
 
 /**
  * A column's value: SQL text that goes into the line as it is (`%s`, JSON already) or between quotes
@@ -93,22 +93,7 @@ const VALUES: Record<keyof CdrRow, Value> = {
   tracking_number: json('c.tracking_number'),
   caller: json('c.caller'),
   destination: json(orEmpty('destination')),
-  caller_state: tag('caller_state'),
-  caller_area_code: tag('caller_area_code'),
-  caller_country: tag('caller_country'),
-  landing_page: tag('landing_page'),
-  referrer: tag('referrer'),
-  utm_source: tag('utm_source'),
-  utm_medium: tag('utm_medium'),
-  utm_campaign: tag('utm_campaign'),
-  utm_term: tag('utm_term'),
-  utm_content: tag('utm_content'),
-  gclid: tag('gclid'),
-  gbraid: tag('gbraid'),
-  wbraid: tag('wbraid'),
-  msclkid: tag('msclkid'),
-  fbclid: tag('fbclid'),
-  ttclid: tag('ttclid'),
+  ...eachTagOnly(tag),
   attribution_method: json(orEmpty('attribution_method')),
   attribution_confidence: quotedOrNull('c.attribution_confidence::text'),
   tags: { sql: restTags },

@@ -133,7 +133,7 @@ export interface CdrRow {
 }
 
 /** The columns that hold nothing but a tag (the others hold a record field a tag may repeat). */
-const TAG_ONLY_COLUMNS = [
+export const TAG_ONLY_COLUMNS = [
   'caller_state',
   'caller_area_code',
   'caller_country',
@@ -150,6 +150,21 @@ const TAG_ONLY_COLUMNS = [
   'msclkid',
   'fbclid',
   'ttclid',
+] as const;
+export type TagOnlyColumn = (typeof TAG_ONLY_COLUMNS)[number];
+
+/** One value per tag-only column, made by `value` (the mappings' rows for those columns). */
+export const eachTagOnly = <T>(value: (column: TagOnlyColumn) => T): Record<TagOnlyColumn, T> =>
+  Object.fromEntries(TAG_ONLY_COLUMNS.map((c) => [c, value(c)])) as Record<TagOnlyColumn, T>;
+
+/** The time columns, which the export's lines carry as epoch milliseconds (DateTime64(3) reads those). */
+const TIME_COLUMN_LIST = [
+  'started_at',
+  'answered_at',
+  'routing_at',
+  'ringing_at',
+  'connected_at',
+  'ended_at',
 ] as const;
 
 /** The columns of `cdr` that the export writes, in the order of its positional (JSONCompactEachRow) rows. */
@@ -179,12 +194,7 @@ export const CDR_COLUMNS = [
   'blocked',
   'abandoned',
   'no_target',
-  'started_at',
-  'answered_at',
-  'routing_at',
-  'ringing_at',
-  'connected_at',
-  'ended_at',
+  ...TIME_COLUMN_LIST,
   'ring_ms',
   'talk_ms',
   'total_ms',
@@ -214,15 +224,7 @@ void everyColumnListed;
 /** A CDR row as positional values in CDR_COLUMNS order (one JSONCompactEachRow line). */
 export const cdrValues = (row: CdrRow): unknown[] => CDR_COLUMNS.map((c) => row[c]);
 
-/** The time columns, which the export's lines carry as epoch milliseconds (DateTime64(3) reads those). */
-const TIME_COLUMNS = new Set<string>([
-  'started_at',
-  'answered_at',
-  'routing_at',
-  'ringing_at',
-  'connected_at',
-  'ended_at',
-]);
+const TIME_COLUMNS = new Set<string>(TIME_COLUMN_LIST);
 
 /** A CDR row back from one JSONCompactEachRow line of the export (times as ClickHouse text again). */
 export function cdrRowFromLine(line: string): CdrRow {
@@ -364,22 +366,7 @@ export function toCdrRow(r: CallRecordRow, exportedAt: number): CdrRow {
     tracking_number: r.tracking_number,
     caller: r.caller,
     destination: r.destination ?? '',
-    caller_state: tag('caller_state'),
-    caller_area_code: tag('caller_area_code'),
-    caller_country: tag('caller_country'),
-    landing_page: tag('landing_page'),
-    referrer: tag('referrer'),
-    utm_source: tag('utm_source'),
-    utm_medium: tag('utm_medium'),
-    utm_campaign: tag('utm_campaign'),
-    utm_term: tag('utm_term'),
-    utm_content: tag('utm_content'),
-    gclid: tag('gclid'),
-    gbraid: tag('gbraid'),
-    wbraid: tag('wbraid'),
-    msclkid: tag('msclkid'),
-    fbclid: tag('fbclid'),
-    ttclid: tag('ttclid'),
+    ...eachTagOnly(tag),
     attribution_method: r.attribution_method ?? '',
     attribution_confidence: r.attribution_confidence,
     tags: {},

@@ -2,7 +2,7 @@
 // the call's tags. Built from the CDR for events fired at export, and from the live call for incoming
 // and connected pixels fired while the call is up (fields not known yet are empty).
 import type { LiveCall } from '../calls/call-machine';
-import { type CdrRow, fullTags, NIL_UUID } from '../cdr/cdr-row';
+import { type CdrRow, fullTags, NIL_UUID, TAG_ONLY_COLUMNS } from '../cdr/cdr-row';
 import { formatMoney, parseMoney } from '../common/money';
 
 export const PIXEL_EVENTS = ['incoming', 'connected', 'converted', 'completed'] as const;
@@ -29,25 +29,8 @@ const money = (v: string) => {
   }
 };
 
-const ATTRIBUTION_TAGS = [
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_term',
-  'utm_content',
-  'gclid',
-  'gbraid',
-  'wbraid',
-  'msclkid',
-  'fbclid',
-  'ttclid',
-  'landing_page',
-  'referrer',
-  'caller_state',
-  'caller_area_code',
-  'caller_country',
-  'campaign_name',
-] as const;
+/** The attribution a template sees by name: the CDR's tag-only columns and the campaign's name. */
+const ATTRIBUTION_TAGS = [...TAG_ONLY_COLUMNS, 'campaign_name'];
 
 /** The events a finished call fires: incoming and completed always, connected and converted when they happened. */
 export function finalEvents(row: Pick<CdrRow, 'connected' | 'converted'>): PixelEvent[] {
