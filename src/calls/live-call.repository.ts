@@ -15,7 +15,7 @@ import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
 import type { CallEvent } from '../telephony/telnyx-event';
 import type { Attempt, Candidate, LiveCall } from './call-machine';
-import { type Batch, RedisBatch } from './redis-batch';
+import { type Batch, RedisBatch } from '../infra/redis/redis-batch';
 
 const TAKE_IN = `
 if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end

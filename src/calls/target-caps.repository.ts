@@ -11,7 +11,7 @@ import { parseMoney } from '../common/money';
 import type { TargetCaps, CapPeriod } from '../buyers/target.entity';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
-import { type Batch, RedisBatch } from './redis-batch';
+import { type Batch, RedisBatch } from '../infra/redis/redis-batch';
 
 const PERIODS: CapPeriod[] = ['hour', 'day', 'month', 'total'];
 const TTL_S: Record<CapPeriod, number> = { hour: 7_200, day: 2 * 86_400, month: 40 * 86_400, total: 0 };

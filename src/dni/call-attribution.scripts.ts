@@ -7,9 +7,9 @@
 //
 // The session key is only known once a tier gives a sid, so the script builds it from the prefix it is
 // given: the keys it touches must live on one Redis node, as they do with the single-node client
-// RedisService opens (the call path's pipelines assume the same, see src/calls/redis-batch.ts).
+// RedisService opens (the call path's pipelines assume the same, see src/infra/redis/redis-batch.ts).
 import type Redis from 'ioredis';
-import { RedisBatch, type Batch } from '../calls/redis-batch';
+import { RedisBatch, type Batch } from '../infra/redis/redis-batch';
 import { redisKeys } from '../infra/redis/redis-keys';
 
 /**

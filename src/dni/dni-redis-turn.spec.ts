@@ -11,6 +11,9 @@ function fakeRedis() {
     pipeline() {
       const names: string[] = [];
       const p = {
+        get length() {
+          return names.length;
+        },
         get(key: string) {
           names.push(key);
           return p;
@@ -39,16 +42,16 @@ describe('DniRedisTurn', () => {
     const replies: unknown[] = [];
     const hooked: number[] = [];
     turn.beforeEachSend(() => hooked.push(sent.length));
-    const a = turn.run((p) => p.get('a'));
-    const b = turn.run((p) => p.get('b'));
+    const a = turn.send((p) => p.get('a'));
+    const b = turn.send((p) => p.get('b'));
     expect(sent).toEqual([]);
     await nextTurn();
     expect(sent).toEqual([['a', 'b']]);
     expect(hooked).toEqual([0]);
 
-    void turn.run((p) => p.get('c')).then((v) => replies.push(v));
+    void turn.send((p) => p.get('c')).then((v) => replies.push(v));
     await nextTurn();
-    void turn.run((p) => p.get('d')).then((v) => replies.push(v));
+    void turn.send((p) => p.get('d')).then((v) => replies.push(v));
     await nextTurn();
     expect(sent).toHaveLength(1); // the first pipeline is still out
 
@@ -67,13 +70,13 @@ describe('DniRedisTurn', () => {
   it('gives each command its own error, and sends at once again when idle', async () => {
     const { redis, sent, answer } = fakeRedis();
     const turn = new DniRedisTurn(redis);
-    const ok = turn.run((p) => p.get('ok'));
-    const bad = turn.run((p) => p.get('boom'));
+    const ok = turn.send((p) => p.get('ok'));
+    const bad = turn.send((p) => p.get('boom'));
     await nextTurn();
     answer[0]();
     await expect(ok).resolves.toBe('v ok');
     await expect(bad).rejects.toThrow('boom');
-    const later = turn.run((p) => p.get('later'));
+    const later = turn.send((p) => p.get('later'));
     await nextTurn();
     expect(sent).toEqual([['ok', 'boom'], ['later']]);
     answer[1]();

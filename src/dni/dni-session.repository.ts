@@ -84,7 +84,7 @@ export class DniSessionRepository {
 
   /** `get` for the lease path: the read leaves with this turn's lease calls (DniRedisTurn). */
   async getInTurn(sid: string): Promise<DniSession | undefined> {
-    const raw = await this.turn.run<string | null>((p) => p.get(redisKeys.dniSession(sid)));
+    const raw = await this.turn.send<string | null>((p) => p.get(redisKeys.dniSession(sid)));
     return raw ? (JSON.parse(raw) as DniSession) : undefined;
   }
 
