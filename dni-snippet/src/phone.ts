@@ -12,10 +12,8 @@ export interface Phone {
   d: string;
 }
 
-export interface Hit {
-  s: number;
-  e: number;
-}
+/** Start and end (exclusive) of a number in a text. */
+export type Hit = [number, number];
 
 export interface Matcher {
   re: RegExp;
@@ -25,11 +23,8 @@ export interface Matcher {
 
 // What may sit between two digits of a written number: "(800) 555-1234", "800.555.1234"...
 const SEP = '[\\s().\\-/\\u2010-\\u2015]{0,4}';
-const GLUE = /[-./]/;
 
 export const digitsOf = (s: string): string => s.replace(/\D/g, '');
-const isDigit = (c: string | undefined) => !!c && c >= '0' && c <= '9';
-const spaced = (d: string) => d.split('').join(SEP);
 
 /** Parses "+18005551234", "+1 (800) 555-1234" or "800-555-1234"; null if not a NANP number. */
 export function parsePhone(input: unknown): Phone | null {
@@ -46,7 +41,7 @@ export function makeMatcher(list: readonly string[]): Matcher | null {
     if (!p) continue;
     const d = p.d;
     // +1 800 555 1234, 1-800-555-1234, (800) 555-1234
-    alts.push('(?:\\+?1' + SEP + ')?' + spaced(d.slice(1)));
+    alts.push('(?:\\+?1' + SEP + ')?' + d.slice(1).split('').join(SEP));
     tel
       .add('+' + d)
       .add(d)
@@ -57,17 +52,8 @@ export function makeMatcher(list: readonly string[]): Matcher | null {
 
 // A hit must be a whole number: no digit (or "+") right before it, no digit right after,
 // and no "-", "." or "/" glued to another digit on either side (order ids, ZIP+4 runs).
-function whole(t: string, s: number, e: number): boolean {
-  const b = t[s - 1];
-  const a = t[e];
-  return !(
-    isDigit(b) ||
-    b == '+' ||
-    isDigit(a) ||
-    (GLUE.test(b) && isDigit(t[s - 2])) ||
-    (GLUE.test(a) && isDigit(t[e + 1]))
-  );
-}
+const whole = (t: string, s: number, e: number) =>
+  !/[\d+]$|\d[-./]$/.test(t.substring(s - 2, s)) && !/^[-./]?\d/.test(t.substr(e, 2));
 
 /** Cheap pre-check: could the text contain a target at all (ignores word boundaries)? */
 export function mayContain(text: string, m: Matcher): boolean {
@@ -83,10 +69,10 @@ export function findHits(text: string, m: Matcher): Hit[] {
   re.lastIndex = 0;
   while ((x = re.exec(text))) {
     const s = x.index;
-    const e = s + x[0].length;
+    const e = re.lastIndex;
     re.lastIndex = s + 1;
     if (whole(text, s, e)) {
-      out.push({ s, e });
+      out.push([s, e]);
       re.lastIndex = e;
     }
   }
@@ -99,11 +85,10 @@ export function findHits(text: string, m: Matcher): Hit[] {
  * keeps its "+1 ("; "x" slots left over are dropped.
  */
 export function fillSlots(text: string, digits: string, mask?: boolean): string {
-  const out = text.split('');
-  let j = digits.length;
-  for (let i = out.length; i--;)
-    if (mask ? /x/i.test(out[i]) : isDigit(out[i])) out[i] = j ? digits[--j] : mask ? '' : out[i];
-  return out.join('');
+  const slots = mask ? /x/gi : /\d/g;
+  // the digit for each slot, counted so that the last slot takes the last digit
+  let j = digits.length - (text.match(slots) || []).length;
+  return text.replace(slots, (c) => (j++ < 0 ? (mask ? '' : c) : digits[j - 1]));
 }
 
 /** Default display: "(800) 555-1234". */
@@ -128,27 +113,26 @@ export function slotText(current: string, to: Phone, mask?: string | null): stri
   return m ? current.replace(m[0], replacement(m[0], to)) : formatPhone(to);
 }
 
-/** "tel:+1-800-555-1234;ext=5" → ["+1-800-555-1234", ";ext=5"]; null if not a tel: link. */
+/** "tel:+1-800-555-1234;ext=5" → [, "+1-800-555-1234", ";ext=5"] (decoded); null if not a tel: link. */
 function telParts(href: string): string[] | null {
   const m = /^\s*tel:([^;?]*)(.*)/i.exec(href);
-  if (!m) return null;
   try {
-    m[1] = decodeURIComponent(m[1]);
+    if (m) m[1] = decodeURIComponent(m[1]);
   } catch {
     // keep it as written
   }
-  return [m[1], m[2]];
+  return m;
 }
 
 /** Does this href dial one of the matcher's numbers? */
 export function isTelTo(href: string, m: Matcher): boolean {
   const t = telParts(href);
   // The "+" is kept: "+8005551234" is not a US number.
-  return !!t && m.tel.has((/^\s*\+/.test(t[0]) ? '+' : '') + digitsOf(t[0]));
+  return !!t && m.tel.has((/^\s*\+/.test(t[1]) ? '+' : '') + digitsOf(t[1]));
 }
 
 /** The tel: href rewritten to the leased number in E.164, keeping any ";ext=" suffix. */
 export function telHref(href: string, to: Phone): string {
   const t = telParts(href);
-  return 'tel:' + to.e164 + (t ? t[1] : '');
+  return 'tel:' + to.e164 + (t ? t[2] : '');
 }

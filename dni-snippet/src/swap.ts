@@ -6,7 +6,6 @@ import {
   findHits,
   isTelTo,
   makeMatcher,
-  mayContain,
   replacement,
   slotText,
   telHref,
@@ -44,35 +43,36 @@ export function createSwapper(): Swapper {
   let to: Phone | null = null;
   let m: Matcher | null = null;
   const stats: SwapStats = { writes: 0, firstMs: -1 };
+  const range = document.createRange();
 
-  const read = (node: Node, a: string) =>
-    a == '#' ? node.nodeValue : a ? (node as Element).getAttribute(a) : node.textContent;
-  const put = (node: Node, a: string, v: string) =>
-    a == '#' ? (node.nodeValue = v) : a ? (node as Element).setAttribute(a, v) : (node.textContent = v);
+  /** The text nodes under an element, in order (CDATA sections count, as in textContent). */
+  const texts = (el: Node) => {
+    const walker = document.createTreeWalker(el, 12);
+    const out: Node[] = [];
+    while (walker.nextNode()) out.push(walker.currentNode);
+    return out;
+  };
 
-  function write(node: Node, a: string, v: string): void {
-    const cur = read(node, a);
+  /** Sets an attribute (a) or the text of a text node or an empty element, if it differs. */
+  function write(node: Node, v: string, a?: string): void {
+    const cur = a ? (node as Element).getAttribute(a) : node.textContent;
     if (cur != null && cur != v) {
       stats.writes++;
-      put(node, a, v);
+      if (a) (node as Element).setAttribute(a, v);
+      else node.textContent = v;
     }
   }
 
   function slot(el: Element): void {
     const mask = el.getAttribute(SLOT);
     const href = el.getAttribute('href');
-    if (href != null) write(el, 'href', telHref(href, to!));
+    if (href != null) write(el, telHref(href, to!), 'href');
     // Write into the text node that shows a number, else the first one with any text, so an
     // icon or a label element next to it survives; an empty slot gets the number as its text.
-    const walker = document.createTreeWalker(el, 4);
-    let pick: Node | null = null;
-    for (let t = walker.nextNode(); t; t = walker.nextNode())
-      if (/\d.*\d.*\d/.test(t.nodeValue!)) {
-        pick = t;
-        break;
-      } else if (!pick && /\S/.test(t.nodeValue!)) pick = t;
-    if (pick) write(pick, '#', slotText(pick.nodeValue!, to!, mask));
-    else write(el, '', slotText('', to!, mask));
+    const all = texts(el);
+    const t =
+      all.find((n) => /\d.*\d.*\d/.test(n.nodeValue!)) || all.find((n) => /\S/.test(n.nodeValue!)) || el;
+    write(t, slotText(t.textContent!, to!, mask));
   }
 
   /**
@@ -81,43 +81,63 @@ export function createSwapper(): Swapper {
    * takes back its own stretch of the rewritten string ("<b>(800)</b>" stays bold). Hits
    * touching a skipped element (script, style, an opted-out region...) stay as they are.
    */
-  function text(root: Element): void {
+  function text(root: Element, own = root.textContent!): void {
     // Most of a page shows no number: go down to the smallest elements that hold every
-    // match (cheap native textContent and regex), and walk text nodes only there.
-    const count = (el: Element) => (el.textContent!.match(m!.re) || []).length;
-    const total = count(root);
-    const kids = Array.from(root.children).filter((k) => mayContain(k.textContent!, m!));
-    if (!total || kids.reduce((sum, k) => sum + count(k), 0) >= total) return kids.forEach(text);
-    const walker = document.createTreeWalker(root, 4);
-    const nodes: Node[] = [];
-    const starts: number[] = [];
-    let all = '';
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      nodes.push(n);
-      starts.push(all.length);
-      all += n.nodeValue;
-    }
-    let out = all;
-    for (const { s, e } of findHits(all, m!))
-      if (
-        !nodes.some(
-          (n, k) =>
-            starts[k] < e && starts[k] + n.nodeValue!.length > s && n.parentElement!.closest(WALK_SKIP),
-        )
-      )
-        out = out.slice(0, s) + replacement(all.slice(s, e), to!) + out.slice(e);
-    nodes.forEach((n, k) => write(n, '#', out.substr(starts[k], n.nodeValue!.length)));
+    // match, and walk text nodes only there. Only a child that overlaps a match in the
+    // root's text can hold one, and each call from script into the page costs far more
+    // than the browser reading text natively; so the children are halved with a Range
+    // read (its start and end inside two children, which the browser finds without
+    // counting siblings) and only halves that overlap a match are split further.
+    const re = m!.re;
+    const at: number[] = []; // start and end of each match in the root's text
+    let x: RegExpExecArray | null;
+    for (re.lastIndex = 0; (x = re.exec(own));) at.push(x.index, re.lastIndex);
+    const list = root.childNodes;
+    const kids: [Element, string][] = [];
+    let k = 0; // the first match that does not end before `pos`
+    let found = 0; // matches in the kids' own texts
+    // Children [i, j), whose text is own[pos, pos + len).
+    const scan = (i: number, j: number, pos: number, len: number): void => {
+      while (at[k + 1] <= pos) k += 2;
+      if (!(at[k] < pos + len)) return;
+      const c = list[i];
+      const h = (i + j) >> 1;
+      if (h == i) {
+        const t = own.substr(pos, len);
+        const n = c.nodeType == 1 && t.match(re);
+        if (n) {
+          kids.push([c as Element, t]);
+          found += n.length;
+        }
+        return;
+      }
+      range.setStart(c, 0);
+      range.setEnd(list[h], 0);
+      const l = range.toString().length;
+      scan(i, h, pos, l);
+      scan(h, j, pos + l, len - l);
+    };
+    scan(0, list.length, 0, own.length);
+    if (found * 2 >= at.length) return kids.forEach(([c, t]) => text(c, t));
+    // [text node, start, end] in own
+    let end = 0;
+    const nodes = texts(root).map((n) => [n, end, (end += n.nodeValue!.length)] as const);
+    let out = own;
+    for (const [s, e] of findHits(own, m!))
+      if (!nodes.some(([n, a, b]) => a < e && b > s && n.parentElement!.closest(WALK_SKIP)))
+        out = out.slice(0, s) + replacement(own.slice(s, e), to!) + out.slice(e);
+    nodes.forEach(([n, a, b]) => write(n, out.slice(a, b)));
   }
 
   function root(el: Element): void {
     if (!to || el.closest(SKIP)) return;
-    const s = el.closest('[' + SLOT + ']');
+    const s = el.closest('[data-cb-dni]');
     if (s) return slot(s);
-    for (const e of [el].concat(Array.from(el.querySelectorAll('[' + SLOT + '],a[href^="tel:" i]'))))
+    for (const e of [el, ...el.querySelectorAll('[data-cb-dni],a[href^="tel:" i]')])
       if (!e.closest(SKIP)) {
         const href = e.getAttribute('href');
         if (e.hasAttribute(SLOT)) slot(e);
-        else if (m && href && isTelTo(href, m)) write(e, 'href', telHref(href, to));
+        else if (m && href && isTelTo(href, m)) write(e, telHref(href, to), 'href');
       }
     if (m) text(el);
   }

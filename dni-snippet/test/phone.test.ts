@@ -22,7 +22,7 @@ const LEASED = parsePhone('+18885550001')!;
 function swapIn(text: string, m: Matcher | null = makeMatcher([TARGET])): string {
   const hits = findHits(text, m!);
   for (let i = hits.length; i--;) {
-    const { s, e } = hits[i];
+    const [s, e] = hits[i];
     text = text.slice(0, s) + replacement(text.slice(s, e), LEASED) + text.slice(e);
   }
   return text;
