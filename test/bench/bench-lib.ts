@@ -124,7 +124,7 @@ export async function loadInWorker(
   });
 }
 
-/** With BENCH_PROFILE=file.cpuprofile, profiles the main thread while `fn` runs. */
+/** With BENCH_PROFILE=file.cpuprofile, profiles the main thread while `fn` runs (BENCH_PROFILE_US: interval). */
 export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
   const file = process.env.BENCH_PROFILE;
   if (!file) return fn();
@@ -137,6 +137,9 @@ export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
       session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
     );
   await post('Profiler.enable');
+  // BENCH_PROFILE_US: sampling interval in µs (V8's default is 1,000).
+  const interval = Number(process.env.BENCH_PROFILE_US);
+  if (interval > 0) await post('Profiler.setSamplingInterval', { interval });
   await post('Profiler.start');
   try {
     return await fn();

@@ -354,7 +354,7 @@ function threadSyscalls(): { r: number; w: number } {
 
 /**
  * Samples, every 10 ms, how late a timer fires on the service's event loop and how long a trivial job
- * waits in libuv's thread pool (where webhook signatures are checked); the stop function summarises.
+ * waits in libuv's thread pool; the stop function summarises.
  */
 function probeDelays(): () => {
   loopP99: number;
