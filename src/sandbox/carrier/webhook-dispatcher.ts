@@ -7,7 +7,7 @@
 // different sessions go out concurrently over a keep-alive undici pool. Retries and duplicates are sent on
 // their own, outside the session's queue, as with Telnyx, so they can overtake later events.
 import { performance } from 'node:perf_hooks';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { WebhookSigner } from './signing-keys';
 import type { Timer, TimerSet } from './sim-runtime';
 
@@ -86,6 +86,13 @@ interface Delivery {
   duplicate: boolean;
 }
 
+/** Where a webhook URL points, parsed once; urlJson is the URL as a JSON string (meta.delivered_to). */
+interface Target {
+  origin: string;
+  path: string;
+  urlJson: string;
+}
+
 interface SessionQueue {
   pending: Delivery[];
   held: Delivery[];
@@ -97,7 +104,7 @@ export class WebhookDispatcher {
   private options: DeliveryOptions;
   private readonly agent: Agent;
   private readonly queues = new Map<string, SessionQueue>();
-  private readonly targets = new Map<string, { origin: string; path: string }>();
+  private readonly targets = new Map<string, Target>();
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
   private readonly counters = { delivered: 0, failedAttempts: 0, retries: 0, duplicates: 0, gaveUp: 0 };
@@ -197,30 +204,30 @@ export class WebhookDispatcher {
       return;
     }
     queue.busy = true;
-    void this.attempt(next).finally(() => {
+    this.attempt(next, () => {
       queue.busy = false;
       this.pump(sessionKey, queue);
     });
   }
 
-  private async attempt(delivery: Delivery): Promise<void> {
+  /** Sends one attempt; `then` runs once it has been reported (retry or duplicate scheduled). */
+  private attempt(delivery: Delivery, then?: () => void): void {
     const { url, attempt } = delivery;
-    const body = `{"data":${delivery.dataJson},"meta":{"attempt":${attempt},"delivered_to":${JSON.stringify(url)}}}`;
     const timestamp = String(Math.floor(Date.now() / 1000));
     const started = performance.now();
-    let statusCode: number | undefined;
-    let error: string | undefined;
+    let request: Dispatcher.DispatchOptions;
     try {
+      const target = this.target(url);
+      const body = `{"data":${delivery.dataJson},"meta":{"attempt":${attempt},"delivered_to":${target.urlJson}}}`;
       // Signed inline: an Ed25519 signature costs tens of microseconds, less than handing it to the
       // thread pool and waking this loop again afterwards (two thread switches on a busy machine).
       // The signed message is `${timestamp}|${body}` encoded once; the bytes after the separator are
       // the body that goes out, so undici does not encode the same text a second time.
       const message = Buffer.from(`${timestamp}|${body}`);
       const signature = this.signer.signMessage(message);
-      const { origin, path } = this.target(url);
-      const response = await this.agent.request({
-        origin,
-        path,
+      request = {
+        origin: target.origin,
+        path: target.path,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -231,15 +238,34 @@ export class WebhookDispatcher {
         body: message.subarray(timestamp.length + 1),
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
-      });
-      statusCode = response.statusCode;
-      await response.body.dump();
+      };
     } catch (caught) {
-      error = caught instanceof Error ? caught.message : String(caught);
+      this.settle(delivery, started, undefined, caught instanceof Error ? caught.message : String(caught));
+      then?.();
+      return;
     }
+    // A bare dispatch handler rather than agent.request(): no promise, async resource and body stream
+    // per webhook, only the status is kept and the answer's bytes are dropped as they arrive.
+    this.agent.dispatch(
+      request,
+      new AnswerReader((statusCode, error) => {
+        this.settle(delivery, started, statusCode, error);
+        then?.();
+      }),
+    );
+  }
+
+  /** Counts and reports a finished attempt and schedules what follows it (a retry or a duplicate). */
+  private settle(
+    delivery: Delivery,
+    started: number,
+    statusCode: number | undefined,
+    failure: string | undefined,
+  ): void {
     const durationMs = performance.now() - started;
     if (this.closed) return;
-
+    const { url, attempt } = delivery;
+    let error = failure;
     const ok =
       error === undefined &&
       statusCode !== undefined &&
@@ -288,14 +314,18 @@ export class WebhookDispatcher {
   }
 
   /** Origin and path of a webhook URL, parsed once per URL (a handful per carrier) rather than per POST. */
-  private target(url: string): { origin: string; path: string } {
+  private target(url: string): Target {
     let target = this.targets.get(url);
     if (!target) {
       const parsed = new URL(url);
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
         throw new Error(`webhook URL must be http or https: ${url}`);
       }
-      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      target = {
+        origin: parsed.origin,
+        path: `${parsed.pathname}${parsed.search}`,
+        urlJson: JSON.stringify(url),
+      };
       if (this.targets.size >= 1000) this.targets.clear();
       this.targets.set(url, target);
     }
@@ -304,13 +334,66 @@ export class WebhookDispatcher {
 
   private later(delayMs: number, delivery: Delivery): void {
     this.outstanding++;
-    const timer = this.timers.after(delayMs, () => void this.attempt(delivery));
+    const timer = this.timers.after(delayMs, () => this.attempt(delivery));
     if (!timer) this.outstanding--;
   }
 
   private notifyIdle(force: boolean): void {
     if (!force && this.outstanding > 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** Past this many bytes an answer is cut off (the connection closes), as undici's body.dump() does. */
+const ANSWER_LIMIT = 128 * 1024;
+
+/**
+ * Reads the answer to one webhook POST for its status code alone. An error after the status arrived
+ * (the body cut short, or over ANSWER_LIMIT) still counts the attempt as answered with that status.
+ */
+class AnswerReader implements Dispatcher.DispatchHandler {
+  private statusCode: number | undefined;
+  private received = 0;
+  private abort: ((error?: Error) => void) | undefined;
+  private finished = false;
+
+  constructor(private readonly finish: (statusCode: number | undefined, error: string | undefined) => void) {}
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx: the final answer is still to come
+    this.statusCode = statusCode;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i];
+      if (name.length === 14 && name.toString('latin1').toLowerCase() === 'content-length') {
+        if (Number(rawHeaders[i + 1].toString('latin1')) > ANSWER_LIMIT) this.abort?.();
+        break;
+      }
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.received += chunk.length;
+    if (this.received > ANSWER_LIMIT) this.abort?.();
+    return true;
+  }
+
+  onComplete(): void {
+    this.done(undefined);
+  }
+
+  onError(error: Error): void {
+    this.done(this.statusCode === undefined ? error.message : undefined);
+  }
+
+  private done(error: string | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.finish(this.statusCode, error);
   }
 }
 
