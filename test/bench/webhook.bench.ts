@@ -417,15 +417,15 @@ function answerBuckets(metrics: string): Array<[number, number]> {
 
 /**
  * The run's figures. `sent`: when each answer command left (watchAnswerCommands); a call whose answer
- * never left counts as infinitely late.
+ * never left, or whose call.initiated was never seen leaving the carrier, counts as infinitely late.
  */
 function summary(r: RunResult, sent: Map<string, number>) {
-  const latency = r.initiated
-    .map(([ccid, t0]) => {
-      const t1 = sent.get(ccid);
-      return t1 === undefined ? Infinity : t1 - t0;
-    })
-    .sort((a, b) => a - b);
+  const latency = r.initiated.map(([ccid, t0]) => {
+    const t1 = sent.get(ccid);
+    return t1 === undefined ? Infinity : t1 - t0;
+  });
+  for (let i = r.initiated.length; i < r.placed; i++) latency.push(Infinity);
+  latency.sort((a, b) => a - b);
   const roundTrip = [...r.answerMs].sort((a, b) => a - b);
   return {
     calls_per_s: round(r.placed / r.elapsedS, 1),
