@@ -38,14 +38,15 @@ export function makeMatcher(list: readonly string[]): Matcher | null {
   const tel = new Set<string>();
   for (const raw of list) {
     const p = parsePhone(raw);
-    if (!p) continue;
-    const d = p.d;
-    // +1 800 555 1234, 1-800-555-1234, (800) 555-1234
-    alts.push('(?:\\+?1' + SEP + ')?' + d.slice(1).split('').join(SEP));
-    tel
-      .add('+' + d)
-      .add(d)
-      .add(d.slice(1));
+    if (p) {
+      const d = p.d;
+      // +1 800 555 1234, 1-800-555-1234, (800) 555-1234
+      alts.push('(?:\\+?1' + SEP + ')?' + d.slice(1).split('').join(SEP));
+      tel
+        .add('+' + d)
+        .add(d)
+        .add(d.slice(1));
+    }
   }
   return alts.length ? { re: new RegExp(alts.join('|'), 'g'), tel } : null;
 }
@@ -66,16 +67,10 @@ export function findHits(text: string, m: Matcher): Hit[] {
   const out: Hit[] = [];
   const re = m.re;
   let x: RegExpExecArray | null;
-  re.lastIndex = 0;
-  while ((x = re.exec(text))) {
-    const s = x.index;
-    const e = re.lastIndex;
-    re.lastIndex = s + 1;
-    if (whole(text, s, e)) {
-      out.push([s, e]);
-      re.lastIndex = e;
-    }
-  }
+  // after a match that is not a whole number, look again from its second character
+  for (re.lastIndex = 0; (x = re.exec(text));)
+    if (whole(text, x.index, re.lastIndex)) out.push([x.index, re.lastIndex]);
+    else re.lastIndex = x.index + 1;
   return out;
 }
 
