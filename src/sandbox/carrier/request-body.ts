@@ -7,6 +7,19 @@ export type Body = Record<string, unknown>;
 const SIP_URI = /^sips?:[^\s]+$/i;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
+/**
+ * A JSON request body as received. Empty counts as `{}`: the SDK sends `content-type: application/json`
+ * with no body for answer(id) and similar calls.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw telnyxErrors.badRequest('The request body is not valid JSON.');
+  }
+}
+
 export function asBody(raw: unknown): Body {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {

@@ -5,8 +5,9 @@
 //   /sandbox/...  the control surface: place inbound calls, set how destinations behave, inspect calls
 // and it sends Ed25519-signed webhooks to the app with Telnyx's retries, plus optional duplicates/reordering.
 import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { errorCodes, type FastifyError, type FastifyInstance } from 'fastify';
 import { CallEngine, type Leg } from './call-engine';
 import type {
   CallSnapshot,
@@ -20,8 +21,9 @@ import { registerControlRoutes } from './control-routes';
 import { NumberInventory } from './number-inventory';
 import { generateSigningKeys, type SigningKeys, WebhookSigner } from './signing-keys';
 import { createRandom, MicroClock, TimerSet } from './sim-runtime';
+import { parseJsonBody } from './request-body';
 import { TelnyxApiError, telnyxErrors } from './telnyx-errors';
-import { registerTelnyxRoutes } from './telnyx-routes';
+import { COMMAND_ROUTE, registerTelnyxRoutes, runCommand } from './telnyx-routes';
 import {
   type DeliveryAttemptReport,
   type DeliveryOptions,
@@ -97,6 +99,22 @@ export interface CarrierStats {
   retainedEndedCalls: number;
   timers: number;
   webhooks: DeliveryStats;
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * A command's request line as the fast path takes it: no query string, id in URL-safe characters, both
+ * parameters within the router's 100-character limit (longer ones are Fastify's 404).
+ */
+const COMMAND_URL = /^\/v2\/calls\/([A-Za-z0-9._~:%-]{1,100})\/actions\/([a-z_]{1,100})$/;
+const BODY_LIMIT = 1_048_576;
+
+/** An id from the request line: as is, or with the SDK's %3A decoded; anything else is left to Fastify. */
+function commandId(raw: string): string | undefined {
+  if (!raw.includes('%')) return raw;
+  const decoded = raw.replace(/%3a/gi, ':');
+  return decoded.includes('%') ? undefined : decoded;
 }
 
 const silentLogger: CarrierLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -280,6 +298,20 @@ export class SandboxCarrier {
     this.faults = [];
   }
 
+  /** The error the next injected fault for this request answers with, if one matches. */
+  private takeFaultError(
+    method: string,
+    url: string,
+  ): { error: TelnyxApiError; retryAfterMs?: number } | undefined {
+    const fault = this.takeFault(method, url);
+    if (!fault) return undefined;
+    const [code, title] = FAULT_TITLES[fault.status] ?? ['10007', 'Internal server error'];
+    const error = new TelnyxApiError(fault.status, [
+      { code: fault.code ?? code, title, detail: 'Injected by the sandbox.' },
+    ]);
+    return { error, retryAfterMs: fault.retryAfterMs };
+  }
+
   private takeFault(method: string, url: string): InjectedFault | undefined {
     const path = url.split('?')[0];
     const action =
@@ -426,66 +458,185 @@ export class SandboxCarrier {
     }
   }
 
+  /** The Bearer check of /v2 (when the carrier has an API key). */
+  private authorized(url: string, headers: IncomingHttpHeaders): boolean {
+    if (!this.apiKey || !url.startsWith('/v2/')) return true;
+    return headers.authorization === `Bearer ${this.apiKey}`;
+  }
+
+  /** Status and Telnyx-shaped body for an error a request ended with; unexpected ones are logged. */
+  private errorAnswer(
+    error: FastifyError | TelnyxApiError,
+    url: string,
+  ): { statusCode: number; body: unknown } {
+    if (error instanceof TelnyxApiError) return { statusCode: error.statusCode, body: error.toBody() };
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      this.logger.error({ err: error, url }, 'sandbox carrier request failed');
+      return { statusCode: 500, body: telnyxErrors.internal().toBody() };
+    }
+    return {
+      statusCode: status,
+      body: { errors: [{ code: '10015', title: 'Bad Request', detail: error.message }] },
+    };
+  }
+
+  private emitApi(
+    method: string,
+    url: string,
+    route: string | undefined,
+    requestBody: unknown,
+    statusCode: number,
+    responseBody: string,
+  ): void {
+    if (this.emitter.listenerCount('api') === 0 || !url.startsWith('/v2/')) return;
+    this.emitter.emit('api', {
+      method,
+      url,
+      route,
+      requestBody,
+      statusCode,
+      responseBody,
+    } satisfies ApiExchange);
+  }
+
+  /**
+   * Call Control commands (POST /v2/calls/{id}/actions/{action}) come several per call, and Fastify's
+   * per-request work (an async resource around body parsing, routing, four hooks, reply serialisation)
+   * cost more CPU than the command itself. They are served straight from the HTTP server, with the same
+   * key check, body parsing, fault injection, error shapes and 'api' events as the Fastify route, which
+   * keeps every request this path does not take (other routes, query strings, other content types,
+   * chunked bodies, a bad key, a closing server) and inject() in tests.
+   */
+  private serveCommandsAhead(app: FastifyInstance): void {
+    const server = app.server;
+    const others = server.listeners('request') as RequestListener[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (!this.serveCommand(req, res)) for (const listener of others) listener.call(server, req, res);
+    });
+  }
+
+  /** Takes a command request if it is an ordinary one (see serveCommandsAhead); false leaves it to Fastify. */
+  private serveCommand(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST' || this.stopping) return false;
+    const url = req.url ?? '';
+    const match = COMMAND_URL.exec(url);
+    if (!match) return false;
+    const headers = req.headers;
+    const type = headers['content-type'];
+    if (type !== 'application/json' && type !== 'application/json; charset=utf-8') return false;
+    if (headers['transfer-encoding'] !== undefined) return false;
+    const declared = Number(headers['content-length']); // NaN without the header: an empty body
+    if (declared > BODY_LIMIT) return false;
+    if (!this.authorized(url, headers)) return false;
+    const callControlId = commandId(match[1]);
+    if (callControlId === undefined) return false;
+    const action = match[2];
+
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', (error: Error & { statusCode?: number }) => {
+      error.statusCode ??= 400;
+      this.answerCommand(req, res, undefined, this.errorAnswer(error as FastifyError, url), 'close');
+    });
+    req.on('end', () => {
+      // As Fastify reads a string body: decoded as UTF-8, its encoded length checked against the header.
+      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        if (!Number.isNaN(declared) && Buffer.byteLength(text) !== declared) {
+          throw new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH();
+        }
+        body = parseJsonBody(text);
+      } catch (error) {
+        // A body that could not be read closes the connection, as Fastify does.
+        this.answerCommand(req, res, undefined, this.errorAnswer(error as FastifyError, url), 'close');
+        return;
+      }
+      const fault = this.faults.length ? this.takeFaultError('POST', url) : undefined;
+      if (fault) {
+        this.answerCommand(req, res, body, this.errorAnswer(fault.error, url), undefined, fault.retryAfterMs);
+        return;
+      }
+      let answer: { statusCode: number; body: unknown };
+      try {
+        answer = { statusCode: 200, body: runCommand(this.engine, callControlId, action, body) };
+      } catch (error) {
+        answer = this.errorAnswer(error as TelnyxApiError, url);
+      }
+      this.answerCommand(req, res, body, answer);
+    });
+    return true;
+  }
+
+  /** Writes a fast-path answer with the headers Fastify would send, after the 'api' event as onSend does. */
+  private answerCommand(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestBody: unknown,
+    answer: { statusCode: number; body: unknown },
+    connection?: 'close',
+    retryAfterMs?: number,
+  ): void {
+    const payload = JSON.stringify(answer.body);
+    const url = req.url ?? '';
+    try {
+      this.emitApi('POST', url, COMMAND_ROUTE, requestBody, answer.statusCode, payload);
+    } catch (error) {
+      this.logger.error({ err: error, url }, "sandbox carrier 'api' listener failed");
+    }
+    const headers: Record<string, string> = {};
+    if (connection) headers.connection = connection;
+    if (retryAfterMs !== undefined) headers['retry-after-ms'] = String(retryAfterMs);
+    headers['content-type'] = 'application/json; charset=utf-8';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+    res.writeHead(answer.statusCode, headers);
+    res.end(payload);
+  }
+
   private buildServer(): FastifyInstance {
-    const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 1_048_576 });
+    const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: BODY_LIMIT });
 
     // The SDK sends `content-type: application/json` with an empty body for answer(id) and similar calls.
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      const text = typeof body === 'string' ? body : body.toString('utf8');
-      if (text.trim() === '') return done(null, {});
       try {
-        done(null, JSON.parse(text));
-      } catch {
-        done(telnyxErrors.badRequest('The request body is not valid JSON.'), undefined);
+        done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+      } catch (error) {
+        done(error as TelnyxApiError, undefined);
       }
     });
 
     // The hooks take a callback rather than return a promise: they run on every request of a busy
     // carrier, and a promise per hook costs more than the check inside it.
     app.addHook('onRequest', (request, _reply, done) => {
-      if (!this.apiKey || !request.url.startsWith('/v2/')) return done();
-      if (request.headers.authorization !== `Bearer ${this.apiKey}`) return done(telnyxErrors.unauthorized());
-      done();
+      done(this.authorized(request.url, request.headers) ? undefined : telnyxErrors.unauthorized());
     });
 
     // After the body is parsed, so an injected failure still shows the request in the 'api' events.
     app.addHook('preHandler', (request, reply, done) => {
-      const fault = this.faults.length ? this.takeFault(request.method, request.url) : undefined;
+      const fault = this.faults.length ? this.takeFaultError(request.method, request.url) : undefined;
       if (!fault) return done();
-      const [code, title] = FAULT_TITLES[fault.status] ?? ['10007', 'Internal server error'];
       if (fault.retryAfterMs !== undefined) void reply.header('retry-after-ms', String(fault.retryAfterMs));
-      done(
-        new TelnyxApiError(fault.status, [
-          { code: fault.code ?? code, title, detail: 'Injected by the sandbox.' },
-        ]),
-      );
+      done(fault.error);
     });
 
     app.addHook('onSend', (request, reply, payload, done) => {
-      if (this.emitter.listenerCount('api') > 0 && request.url.startsWith('/v2/')) {
-        this.emitter.emit('api', {
-          method: request.method,
-          url: request.url,
-          route: request.routeOptions.url,
-          requestBody: request.body,
-          statusCode: reply.statusCode,
-          responseBody: typeof payload === 'string' ? payload : '',
-        } satisfies ApiExchange);
-      }
+      this.emitApi(
+        request.method,
+        request.url,
+        request.routeOptions.url,
+        request.body,
+        reply.statusCode,
+        typeof payload === 'string' ? payload : '',
+      );
       done(null, payload);
     });
 
     app.setErrorHandler((error: FastifyError | TelnyxApiError, request, reply) => {
-      if (error instanceof TelnyxApiError) return reply.code(error.statusCode).send(error.toBody());
-      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-      if (status >= 500) {
-        this.logger.error({ err: error, url: request.url }, 'sandbox carrier request failed');
-        return reply.code(500).send(telnyxErrors.internal().toBody());
-      }
-      return reply
-        .code(status)
-        .send({ errors: [{ code: '10015', title: 'Bad Request', detail: error.message }] });
+      const answer = this.errorAnswer(error, request.url);
+      return reply.code(answer.statusCode).send(answer.body);
     });
 
     app.setNotFoundHandler((request, reply) => {
@@ -496,6 +647,7 @@ export class SandboxCarrier {
 
     registerTelnyxRoutes(app, this.engine, this.inventory);
     registerControlRoutes(app, this);
+    this.serveCommandsAhead(app);
     return app;
   }
 }

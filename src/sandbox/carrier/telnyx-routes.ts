@@ -64,6 +64,14 @@ function paginate<T>(items: T[], query: Query): { page: T[]; meta: Record<string
   };
 }
 
+/** The Call Control command route, the busiest of the carrier (served ahead of Fastify: SandboxCarrier.serveCommand). */
+export const COMMAND_ROUTE = '/v2/calls/:id/actions/:action';
+
+/** The answer to POST /v2/calls/{id}/actions/{action}, whichever server path took the request. */
+export function runCommand(engine: CallEngine, callControlId: string, action: string, body: unknown) {
+  return { data: engine.command(callControlId, action, body) };
+}
+
 type IdParams = { id: string };
 type ActionParams = { id: string; action: string };
 
@@ -79,9 +87,9 @@ export function registerTelnyxRoutes(
     data: engine.retrieve(request.params.id),
   }));
 
-  app.post('/v2/calls/:id/actions/:action', async (request: FastifyRequest<{ Params: ActionParams }>) => ({
-    data: engine.command(request.params.id, request.params.action, request.body),
-  }));
+  app.post(COMMAND_ROUTE, async (request: FastifyRequest<{ Params: ActionParams }>) =>
+    runCommand(engine, request.params.id, request.params.action, request.body),
+  );
 
   app.put(
     '/v2/calls/:id/actions/client_state_update',
