@@ -3,10 +3,10 @@
 // data-cb-dni slots. A re-scan of text it already swapped finds nothing to change.
 
 import {
+  fillSlots,
   findHits,
   isTelTo,
   makeMatcher,
-  replacement,
   slotText,
   telHref,
   type Matcher,
@@ -123,9 +123,10 @@ export function createSwapper(): Swapper {
     let end = 0;
     const nodes = texts(root).map((n) => [n, end, (end += n.nodeValue!.length)] as const);
     let out = own;
+    // A hit has 10 digits, or 11 with its leading 1, so the leased number fills its digit slots.
     for (const [s, e] of findHits(own, m!))
       if (!nodes.some(([n, a, b]) => a < e && b > s && n.parentElement!.closest(WALK_SKIP)))
-        out = out.slice(0, s) + replacement(own.slice(s, e), to!) + out.slice(e);
+        out = out.slice(0, s) + fillSlots(own.slice(s, e), to!.d) + out.slice(e);
     nodes.forEach(([n, a, b]) => write(n, out.slice(a, b)));
   }
 

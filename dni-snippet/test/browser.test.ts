@@ -175,6 +175,35 @@ describe('swapping', () => {
     await page.screenshot({ path: join(ROOT, '..', 'test-artifacts', 'dni-swap.png'), fullPage: true });
   });
 
+  it('finds numbers among hundreds of siblings, with text nodes and comments between them', async () => {
+    // The swap measures runs of siblings with Range reads whose ends fall on elements, text
+    // nodes and comments alike; numbers sit at both ends of the list and one is split.
+    const filler = (n: number, at: number) =>
+      Array.from({ length: n }, (_, i) => `<p>Item ${at + i}</p>text ${at + i} <!-- ${i} -->`).join('');
+    const key = api.campaign();
+    const { page } = await newPage();
+    await page.goto(
+      api.page(
+        'siblings',
+        doc(
+          `<p id="first">Call 800-555-1234</p>${filler(150, 0)}` +
+            `<div id="w">Call <span id="a">(800)</span> <span id="b">555-1234</span> now</div>${filler(150, 150)}` +
+            `<div id="or">Or 800.555.1234 <!-- 800-555-1234 --></div>${filler(3, 300)}` +
+            `<p id="last">1-800-555-1234</p>${api.loaderTag(key)}`,
+        ),
+      ),
+    );
+    const n = await settledNumber(page);
+    expect(await text(page, '#first')).toBe(as('Call 888-555-NNNN', n));
+    expect(await text(page, '#w')).toBe(as('Call (888) 555-NNNN now', n));
+    expect(await text(page, '#a')).toBe('(888)');
+    expect(await text(page, '#or')).toBe(as('Or 888.555.NNNN ', n));
+    expect(await text(page, '#last')).toBe(as('1-888-555-NNNN', n));
+    // comments are not text the visitor reads: left as written
+    expect(await page.locator('#or').evaluate((e) => e.innerHTML)).toContain('<!-- 800-555-1234 -->');
+    expect(await page.locator('body').innerText()).not.toMatch(/800\D{0,2}555/);
+  });
+
   it('first swap of a 5,000-node page is fast', async () => {
     const rows = Array.from(
       { length: 1000 },
