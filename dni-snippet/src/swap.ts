@@ -43,7 +43,6 @@ export function createSwapper(): Swapper {
   let to: Phone | null = null;
   let m: Matcher | null = null;
   const stats: SwapStats = { writes: 0, firstMs: -1 };
-  const range = document.createRange();
 
   /** The text nodes under an element, in order (CDATA sections count, as in textContent). */
   const texts = (el: Node) => {
@@ -93,6 +92,7 @@ export function createSwapper(): Swapper {
     let x: RegExpExecArray | null;
     for (re.lastIndex = 0; (x = re.exec(own));) at.push(x.index, re.lastIndex);
     const list = root.childNodes;
+    const range = document.createRange();
     const kids: [Element, string][] = [];
     let k = 0; // the first match that does not end before `pos`
     let found = 0; // matches in the kids' own texts
