@@ -1,6 +1,7 @@
 // The sandbox carrier: a Telnyx-compatible Call Control carrier that the app, its tests, the demo, the
-// benchmarks and users rehearsing a campaign talk to instead of Telnyx. It is a plain Fastify server (no Nest)
-// so it runs inside the service, inside a test, or alone (main.ts):
+// benchmarks and users rehearsing a campaign talk to instead of Telnyx. It is a plain Fastify server (no Nest;
+// Call Control commands are taken ahead of it, see serveCommandsAhead) so it runs inside the service, inside
+// a test, or alone (main.ts):
 //   /v2/...       Telnyx's API (calls, commands, numbers) for the official SDK with baseURL = <base>/v2
 //   /sandbox/...  the control surface: place inbound calls, set how destinations behave, inspect calls
 // and it sends Ed25519-signed webhooks to the app with Telnyx's retries, plus optional duplicates/reordering.
@@ -502,7 +503,7 @@ export class SandboxCarrier {
 
   /**
    * Call Control commands (POST /v2/calls/{id}/actions/{action}) come several per call, and Fastify's
-   * per-request work (an async resource around body parsing, routing, four hooks, reply serialisation)
+   * per-request work (an async resource around body parsing, routing, three hooks, reply serialisation)
    * cost more CPU than the command itself. They are served straight from the HTTP server, with the same
    * key check, body parsing, fault injection, error shapes and 'api' events as the Fastify route, which
    * keeps every request this path does not take (other routes, query strings, other content types,
