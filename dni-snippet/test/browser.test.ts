@@ -212,11 +212,12 @@ describe('swapping', () => {
           i % 100 === 0 ? '<b>Call (800) 555-1234</b>' : '<b>In stock</b>'
         }</div>`,
     ).join('');
-    // Three fresh pages: the figure is cold (first run of the code in that page) and noisy.
+    // Five fresh pages, each closed before the next opens: the figure is cold (first run of the code
+    // in that page) and noisy, so the median of five is printed.
     const figures: number[] = [];
-    for (let run = 0; run < 3; run++) {
+    for (let run = 0; run < 5; run++) {
       const key = api.campaign();
-      const { page } = await newPage();
+      const { context, page } = await newPage();
       await page.goto(api.page(`big${run}`, doc(rows + api.loaderTag(key))));
       const number = await settledNumber(page);
       expect(
@@ -224,8 +225,9 @@ describe('swapping', () => {
       ).toBeGreaterThanOrEqual(5000);
       expect(await page.locator('b', { hasText: as('Call (888) 555-NNNN', number) }).count()).toBe(10);
       figures.push(await page.evaluate(() => window.cbdni!.stats!.firstMs));
+      await context.close();
     }
-    const median = [...figures].sort((a, b) => a - b)[1];
+    const median = [...figures].sort((a, b) => a - b)[2];
     console.log(
       `first swap of a 5,001-element page: ${figures.map((f) => f.toFixed(1)).join(', ')} ms (median ${median.toFixed(1)} ms)`,
     );
