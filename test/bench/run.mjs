@@ -301,6 +301,37 @@ function runOne(name) {
   });
 }
 
+/**
+ * Lets the machine settle between benchmarks: the previous one's dirty pages written out (sync; the CDR
+ * benchmark leaves hundreds of MB) and both CPUs ≥ 85 % idle for two seconds in a row, waiting 30 s at
+ * most. Without it a benchmark could measure its predecessor's write-back and exiting stores.
+ */
+async function settle() {
+  const cpu = () => {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3] + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+  };
+  const t0 = Date.now();
+  try {
+    execFileSync('sync');
+    let quiet = 0;
+    let share = 0;
+    let before = cpu();
+    while (quiet < 2 && Date.now() - t0 < 30_000) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const now = cpu();
+      share = (now.idle - before.idle) / Math.max(1, now.total - before.total);
+      quiet = share >= 0.85 ? quiet + 1 : 0;
+      before = now;
+    }
+    console.log(
+      `(settled in ${Math.round((Date.now() - t0) / 1000)} s, CPUs ${Math.round(share * 100)} % idle)`,
+    );
+  } catch {
+    // no sync or /proc/stat here: run without waiting
+  }
+}
+
 function readLatest() {
   if (!existsSync(latestFile)) return undefined;
   try {
@@ -342,6 +373,7 @@ async function main() {
       previous?.machine && previous.machine.cpu === current.cpu && previous.machine.cores === current.cores;
     const results = sameMachine ? { ...previous.results } : {};
     for (const name of names) {
+      await settle();
       console.log(`\n=== bench ${name} ===`);
       const t0 = Date.now();
       const run = await runOne(name);
