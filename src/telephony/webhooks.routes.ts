@@ -10,13 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errorBody } from '../common/app-exception.filter';
+import { serveAhead } from '../common/serve-ahead';
 import { AppError } from '../common/errors';
 import { WebhookIngressService } from './webhook-ingress.service';
 
 export const TELNYX_WEBHOOK_PATH = '/webhooks/telnyx';
 const BODY_LIMIT = 1024 * 1024;
-
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 @Injectable()
 export class WebhookRoutes implements OnModuleInit {
@@ -31,14 +30,10 @@ export class WebhookRoutes implements OnModuleInit {
     const fastify = this.host.httpAdapter?.getInstance<FastifyInstance>();
     const server = fastify?.server as Server | undefined;
     if (!server?.listeners) return; // an application context without HTTP (CLI)
-    const others = server.listeners('request') as RequestListener[];
-    server.removeAllListeners('request');
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method === 'POST' && isWebhookPath(req.url)) {
-        this.handle(req, res);
-        return;
-      }
-      for (const listener of others) listener.call(server, req, res);
+    serveAhead(server, (req, res) => {
+      if (req.method !== 'POST' || !isWebhookPath(req.url)) return false;
+      this.handle(req, res);
+      return true;
     });
   }
 

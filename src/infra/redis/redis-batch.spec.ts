@@ -1,9 +1,13 @@
 import type Redis from 'ioredis';
 import { RedisBatch } from './redis-batch';
 
-/** A client whose pipelines record their commands and answer each with its name, or fail 'boom'. */
-function fakeClient() {
+/**
+ * A client whose pipelines record their commands and answer each with its name, or fail 'boom'.
+ * `held`: each pipeline answers only when its entry in `answer` is called.
+ */
+function fakeClient(held = false) {
   const sent: string[][] = [];
+  const answer: (() => void)[] = [];
   const client = {
     pipeline() {
       const names: string[] = [];
@@ -21,15 +25,15 @@ function fakeClient() {
         },
         exec() {
           sent.push(names);
-          return Promise.resolve(
-            names.map((n) => (n === 'boom' ? [new Error('boom'), null] : [null, `ok ${n}`])),
-          );
+          const replies = names.map((n) => (n === 'boom' ? [new Error('boom'), null] : [null, `ok ${n}`]));
+          if (!held) return Promise.resolve(replies);
+          return new Promise((resolve) => answer.push(() => resolve(replies)));
         },
       };
       return p;
     },
   };
-  return { client: client as unknown as Redis, sent };
+  return { client: client as unknown as Redis, sent, answer };
 }
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
@@ -72,5 +76,52 @@ describe('RedisBatch', () => {
     const { client } = fakeClient();
     const batch = RedisBatch.for(client);
     expect(() => batch.send(() => undefined)).toThrow('exactly one command');
+  });
+});
+
+// The DNI lease path's policy (src/dni/dni-redis-turn.ts): one pipeline awaiting its replies at most.
+describe('RedisBatch with one pipeline in flight', () => {
+  it('holds later turns while a pipeline is out, then sends them together', async () => {
+    const { client, sent, answer } = fakeClient(true);
+    const batch = new RedisBatch(client, 1);
+    const replies: unknown[] = [];
+    const hooked: number[] = [];
+    batch.beforeEachSend(() => hooked.push(sent.length));
+    const a = batch.send((p) => p.zadd('k', 1, 'a'));
+    const b = batch.send((p) => p.zadd('k', 2, 'b'));
+    expect(sent).toEqual([]);
+    await nextTurn();
+    expect(sent).toEqual([['zadd k 1 a', 'zadd k 2 b']]);
+    expect(hooked).toEqual([0]);
+
+    void batch.send((p) => p.zadd('k', 3, 'c')).then((v) => replies.push(v));
+    await nextTurn();
+    void batch.send((p) => p.zadd('k', 4, 'd')).then((v) => replies.push(v));
+    await nextTurn();
+    expect(sent).toHaveLength(1); // the first pipeline is still out
+
+    answer[0]();
+    expect(await Promise.all([a, b])).toEqual(['ok zadd k 1 a', 'ok zadd k 2 b']);
+    await nextTurn();
+    expect(sent[1]).toEqual(['zadd k 3 c', 'zadd k 4 d']);
+    answer[1]();
+    await nextTurn();
+    expect(replies).toEqual(['ok zadd k 3 c', 'ok zadd k 4 d']);
+  });
+
+  it('gives each command its own error, and sends at once again when idle', async () => {
+    const { client, sent, answer } = fakeClient(true);
+    const batch = new RedisBatch(client, 1);
+    const ok = batch.send((p) => p.zadd('k', 1, 'ok'));
+    const bad = batch.send((p) => (p as unknown as { boom(): unknown }).boom());
+    await nextTurn();
+    answer[0]();
+    await expect(ok).resolves.toBe('ok zadd k 1 ok');
+    await expect(bad).rejects.toThrow('boom');
+    const later = batch.send((p) => p.zadd('k', 2, 'later'));
+    await nextTurn();
+    expect(sent).toEqual([['zadd k 1 ok', 'boom'], ['zadd k 2 later']]);
+    answer[1]();
+    await expect(later).resolves.toBe('ok zadd k 2 later');
   });
 });

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { errorCodes, type FastifyError, type FastifyInstance } from 'fastify';
+import { serveAhead } from '../../common/serve-ahead';
 import { CallEngine, type Leg } from './call-engine';
 import type {
   CallSnapshot,
@@ -101,8 +102,6 @@ export interface CarrierStats {
   timers: number;
   webhooks: DeliveryStats;
 }
-
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * A command's request line as the fast path takes it: no query string, id in URL-safe characters, both
@@ -510,12 +509,7 @@ export class SandboxCarrier {
    * chunked bodies, a bad key, a closing server) and inject() in tests.
    */
   private serveCommandsAhead(app: FastifyInstance): void {
-    const server = app.server;
-    const others = server.listeners('request') as RequestListener[];
-    server.removeAllListeners('request');
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (!this.serveCommand(req, res)) for (const listener of others) listener.call(server, req, res);
-    });
+    serveAhead(app.server, (req, res) => this.serveCommand(req, res));
   }
 
   /** Takes a command request if it is an ordinary one (see serveCommandsAhead); false leaves it to Fastify. */
