@@ -2,7 +2,7 @@
 // bare node:http server answering a fixed JSON body in the same run (same process layout).
 // Visitors renew (most requests) or arrive new (every 8th request); leases never expire during the
 // run, so a number seen with two visitors is a double assignment.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -31,6 +31,38 @@ function mainThreadCpuS(): number | undefined {
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
   } catch {
     return undefined;
+  }
+}
+
+/** CPU seconds used so far by each thread of this process, by thread name (Linux /proc). */
+function threadCpuS(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const s = (Number(fields[11]) + Number(fields[12])) / 100;
+      const key = tid === String(process.pid) ? 'main' : name;
+      out.set(key, (out.get(key) ?? 0) + s);
+    }
+  } catch {
+    // not Linux: nothing to show
+  }
+  return out;
+}
+
+/** The main thread's [ns on CPU, ns runnable but waiting, involuntary context switches]. */
+function mainSched(): number[] {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'utf8');
+    const switches = Number(/nonvoluntary_ctxt_switches:\s*(\d+)/.exec(status)?.[1] ?? NaN);
+    return [run, wait, switches];
+  } catch {
+    return [NaN, NaN, NaN];
   }
 }
 
@@ -108,6 +140,8 @@ async function main(): Promise<void> {
     await loadInWorker(app.url, CONNECTIONS, 2_000, SCRIPT, { key: campaign.publicKey, visitors });
     const redis = app.app.get(RedisService);
     await redis.client.config('RESETSTAT');
+    const threads0 = threadCpuS();
+    const sched0 = mainSched();
     const cpu0 = { main: mainThreadCpuS(), process: process.cpuUsage(), redis: await redisCpuS(redis) };
     const phaseStart = process.hrtime.bigint();
     const result = await profiled(() =>
@@ -118,7 +152,16 @@ async function main(): Promise<void> {
     );
     const processCpu = process.cpuUsage(cpu0.process);
     const cpu1 = { main: mainThreadCpuS(), redis: await redisCpuS(redis) };
+    const threads1 = threadCpuS();
     if (process.env.BENCH_DNI_STATS) {
+      // CPU µs per lease by thread name (threads that exited during the phase are not counted).
+      const byThread: Record<string, number | null> = {};
+      for (const [name, s] of threads1)
+        byThread[name] = usPer(s - (threads0.get(name) ?? 0), result.requests);
+      console.log('cpu µs per lease by thread:', JSON.stringify(byThread));
+      const sched = (a: number[], b: number[]) =>
+        `run ${round((b[0] - a[0]) / 1e9, 2)} s, waiting to run ${round((b[1] - a[1]) / 1e9, 2)} s, ${b[2] - a[2]} involuntary switches`;
+      console.log(`main thread: ${sched(sched0, mainSched())}`);
       // The lease phase on CLOCK_MONOTONIC (as `perf record -k CLOCK_MONOTONIC` stamps samples),
       // and Redis's per-command counts and times for it (commands inside scripts included).
       console.log(`lease phase: ${Number(phaseStart) / 1e9} ${Number(process.hrtime.bigint()) / 1e9}`);
