@@ -7,6 +7,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { formatMoney } from '../common/money';
+import { spareTime } from '../common/spare-time';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
 import { MetricsService } from '../infra/metrics/metrics.service';
 import { CallControlService, type CommandResult } from '../telephony/call-control.service';
@@ -262,11 +263,11 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         break;
       }
       // Answering a new caller comes first. Anything else (routing, transfers, the end of a call)
-      // first lets the loop take in what has arrived meanwhile, once per hold, so a burst of that
-      // work never stands between a new caller's webhook and its answer command.
+      // goes on in the loop's spare time, once per hold, so a burst of that work never stands between
+      // a new caller's webhook and its answer command.
       if (!yielded && !ANSWER_PATH.has(action.kind)) {
         yielded = true;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await spareTime.turn();
       }
       await this.execute(call, action, ctx);
     }

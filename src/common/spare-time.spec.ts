@@ -1,0 +1,78 @@
+import { SpareTime } from './spare-time';
+
+const spin = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+
+/** Resolves once `test` holds, checking after every turn of the loop. */
+const until = (test: () => boolean) =>
+  new Promise<void>((resolve) => {
+    const check = () => (test() ? resolve() : setImmediate(check));
+    check();
+  });
+
+describe('SpareTime', () => {
+  it('runs jobs first in first out, after the current synchronous work', async () => {
+    const spare = new SpareTime(50);
+    const order: number[] = [];
+    for (let i = 0; i < 5; i++) spare.run(() => order.push(i));
+    order.push(-1);
+    await until(() => order.length === 6);
+    expect(order).toEqual([-1, 0, 1, 2, 3, 4]);
+    expect(spare.backlog).toBe(0);
+  });
+
+  it('stops a slice when its budget is spent and lets the loop read its sockets before the next', async () => {
+    const spare = new SpareTime(2);
+    const log: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      spare.run(() => {
+        // A timer set by the first job stands for I/O that becomes ready while the slice runs.
+        if (i === 0) setTimeout(() => log.push('timer'), 0);
+        spin(3);
+        log.push(`job${i}`);
+      });
+    }
+    await until(() => log.length === 5);
+    expect(log).toEqual(['job0', 'timer', 'job1', 'job2', 'job3']);
+  });
+
+  it('runs cheap jobs together in one slice', async () => {
+    const spare = new SpareTime(50);
+    const log: string[] = [];
+    for (let i = 0; i < 100; i++) spare.run(() => log.push('job'));
+    setTimeout(() => log.push('timer'), 0);
+    await until(() => log.length === 101);
+    // The timer may come before the slice (if due already) but never inside it.
+    expect([0, 100]).toContain(log.indexOf('timer'));
+  });
+
+  it('resumes an awaiting function in a slice (turn)', async () => {
+    const spare = new SpareTime(1);
+    const log: string[] = [];
+    const task = (async () => {
+      log.push('before');
+      await spare.turn();
+      log.push('after');
+    })();
+    log.push('sync');
+    await task;
+    expect(log).toEqual(['before', 'sync', 'after']);
+  });
+
+  it('goes on after a job that throws', async () => {
+    const spare = new SpareTime(50);
+    const log: string[] = [];
+    spare.run(() => {
+      throw new Error('boom');
+    });
+    spare.run(() => log.push('next'));
+    await until(() => log.length === 1);
+    expect(log).toEqual(['next']);
+    // And it still takes new work afterwards.
+    spare.run(() => log.push('later'));
+    await until(() => log.length === 2);
+    expect(spare.backlog).toBe(0);
+  });
+});
