@@ -41,7 +41,23 @@ const NEWLINE = Buffer.from('\n');
 /** How every row clickHouseRow makes begins (object keys keep their order in JSON). */
 const ROW_START = Buffer.from('{"session_id":');
 
-const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+/** The second `isoSecondText` was made for, and its text ("2026-01-02 03:04:05"). */
+let isoSecond = NaN;
+let isoSecondText = '';
+
+/**
+ * A UTC time as ClickHouse's DateTime64(3) text ("2026-01-02 03:04:05.678"). The date and time of
+ * the last second asked for are kept: a session row has two times, usually the same second.
+ */
+function iso(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoSecondText = new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  }
+  const milli = ms - second * 1000;
+  return `${isoSecondText}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
+}
 
 /** The session as a dni_session row; `session_id` must stay the first key (see ROW_START). */
 function clickHouseRow(s: DniSession): Record<string, unknown> {
@@ -60,7 +76,12 @@ function clickHouseRow(s: DniSession): Record<string, unknown> {
     utm_campaign: s.utm.campaign,
     utm_term: s.utm.term,
     utm_content: s.utm.content,
-    ...s.clickIds,
+    gclid: s.clickIds.gclid,
+    gbraid: s.clickIds.gbraid,
+    wbraid: s.clickIds.wbraid,
+    msclkid: s.clickIds.msclkid,
+    fbclid: s.clickIds.fbclid,
+    ttclid: s.clickIds.ttclid,
     tags: s.tags,
     user_agent: s.userAgent,
     leased_at: iso(s.leasedAt),

@@ -185,7 +185,13 @@ export class DniRoutes implements OnModuleInit {
       if (!this.limits.hit('key', key, this.config.dniRateLimit.perKey) || !ipAllowed) {
         return fail(new AppError(429, 'RATE_LIMITED', 'Too many DNI requests; slow down'));
       }
-      route.handle(body, req, ip).then((answer) => {
+      let answered: Promise<object | undefined>;
+      try {
+        answered = route.handle(body, req, ip);
+      } catch (e) {
+        return fail(e); // a handler that throws before its first await
+      }
+      answered.then((answer) => {
         if (answer === undefined) this.send(route, res, requestId, started, 204, undefined);
         else this.send(route, res, requestId, started, 200, route.serialize(answer));
       }, fail);
