@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import type { VisitAttribution } from './dni-session.repository';
 
-const UTM = ['source', 'medium', 'campaign', 'term', 'content'] as const;
 const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'msclkid', 'fbclid', 'ttclid'] as const;
 const CRAWLERS =
   /bot|crawl|spider|slurp|bingpreview|facebookexternalhit|mediapartners-google|adsbot|lighthouse|headlesschrome\/.*pagespeed|embedly|quora link preview|whatsapp|telegrambot|ahrefs|semrush|yandex|baiduspider|duckduckgo|petalbot|applebot/i;
@@ -19,13 +18,25 @@ export function attributionFrom(
   tags: Record<string, string>,
   paramTags: Record<string, string>,
 ): VisitAttribution {
-  const utm = Object.fromEntries(UTM.map((k) => [k, params[`utm_${k}`] ?? ''])) as VisitAttribution['utm'];
-  const clickIds = Object.fromEntries(
-    CLICK_IDS.map((k) => [k, params[k] ?? '']),
-  ) as VisitAttribution['clickIds'];
+  // Spelled out field by field: this runs for every visit that is stored.
+  const utm = {
+    source: params.utm_source ?? '',
+    medium: params.utm_medium ?? '',
+    campaign: params.utm_campaign ?? '',
+    term: params.utm_term ?? '',
+    content: params.utm_content ?? '',
+  };
+  const clickIds = {
+    gclid: params.gclid ?? '',
+    gbraid: params.gbraid ?? '',
+    wbraid: params.wbraid ?? '',
+    msclkid: params.msclkid ?? '',
+    fbclid: params.fbclid ?? '',
+    ttclid: params.ttclid ?? '',
+  };
   const mapped: Record<string, string> = {};
-  for (const [param, tag] of Object.entries(paramTags)) {
-    if (params[param] !== undefined) mapped[tag] = params[param];
+  for (const param in paramTags) {
+    if (params[param] !== undefined) mapped[paramTags[param]] = params[param];
   }
   return { landingPage: page, referrer, utm, clickIds, tags: { ...mapped, ...tags } };
 }

@@ -90,13 +90,30 @@ function clickHouseRow(s: DniSession): Record<string, unknown> {
   };
 }
 
+/** A session read waiting for the end of the turn. */
+interface QueuedRead {
+  sid: string;
+  resolve(session: DniSession | undefined): void;
+  reject(e: unknown): void;
+}
+
+const parseSession = (raw: unknown): DniSession | undefined =>
+  typeof raw === 'string' && raw ? (JSON.parse(raw) as DniSession) : undefined;
+
 @Injectable()
 export class DniSessionRepository {
+  /** Session reads and export rows of this turn, sent as one MGET and one RPUSH (see flushTurn). */
+  private reads: QueuedRead[] = [];
+  private rows: string[] = [];
+  private rowsDone: ((error: Error | null) => void)[] = [];
+
   constructor(
     private readonly redis: RedisService,
     private readonly clickhouse: ClickHouseService,
     private readonly turn: DniRedisTurn,
-  ) {}
+  ) {
+    turn.beforeEachSend(this.flushTurn);
+  }
 
   async get(sid: string): Promise<DniSession | undefined> {
     const raw = await this.redis.client.get(redisKeys.dniSession(sid));
@@ -104,9 +121,11 @@ export class DniSessionRepository {
   }
 
   /** `get` for the lease path: the read leaves with this turn's lease calls (DniRedisTurn). */
-  async getInTurn(sid: string): Promise<DniSession | undefined> {
-    const raw = await this.turn.send<string | null>((p) => p.get(redisKeys.dniSession(sid)));
-    return raw ? (JSON.parse(raw) as DniSession) : undefined;
+  getInTurn(sid: string): Promise<DniSession | undefined> {
+    return new Promise((resolve, reject) => {
+      this.turn.schedule();
+      this.reads.push({ sid, resolve, reject });
+    });
   }
 
   /**
@@ -128,9 +147,52 @@ export class DniSessionRepository {
         } else if (--pending === 0) resolve();
       };
       this.turn.add((p) => p.set(redisKeys.dniSession(session.sid), value, 'EX', ttlSeconds), done);
-      this.turn.add((p) => p.rpush(redisKeys.dniExportQueue(), row), done);
+      this.rows.push(row);
+      this.rowsDone.push(done);
     });
   }
+
+  /**
+   * Adds the turn's session reads and export rows to the turn's pipeline: one MGET for all the
+   * reads and one RPUSH for all the rows, instead of a command each (each command costs the client
+   * and Redis more than the few keys it carries). Like the pipeline itself, the MGET assumes the
+   * single Redis node RedisService connects to (session keys of different sids are in different
+   * hash slots).
+   */
+  private readonly flushTurn = (): void => {
+    if (this.reads.length > 0) {
+      const reads = this.reads;
+      this.reads = [];
+      const keys = reads.map((r) => redisKeys.dniSession(r.sid));
+      this.turn.add(
+        (p) => (keys.length === 1 ? p.get(keys[0]) : p.mget(keys)),
+        (error, reply) => {
+          for (let i = 0; i < reads.length; i++) {
+            if (error) reads[i].reject(error);
+            else {
+              try {
+                reads[i].resolve(parseSession(keys.length === 1 ? reply : (reply as unknown[])[i]));
+              } catch (e) {
+                reads[i].reject(e);
+              }
+            }
+          }
+        },
+      );
+    }
+    if (this.rows.length > 0) {
+      const rows = this.rows;
+      const done = this.rowsDone;
+      this.rows = [];
+      this.rowsDone = [];
+      this.turn.add(
+        (p) => p.rpush(redisKeys.dniExportQueue(), ...rows),
+        (error) => {
+          for (const d of done) d(error);
+        },
+      );
+    }
+  };
 
   async touch(sid: string, ttlSeconds: number): Promise<void> {
     await this.redis.client.expire(redisKeys.dniSession(sid), ttlSeconds);
