@@ -86,10 +86,12 @@ export class WebhookIngressService {
     const signature = header('telnyx-signature-ed25519');
     const timestamp = header('telnyx-timestamp');
     try {
-      // On the event loop, for every event: ~140 µs of Ed25519. The thread pool would take it off the
-      // loop but costs ~0.5 ms more CPU per call in wake-ups and context switches, and on a 2-core
-      // machine the woken pool thread preempts the loop anyway (measured with the webhook bench: p99
-      // 13–36 ms with the pool for all but call.initiated, 2–9 ms with every check here).
+      // On the event loop, for every event: ~60 µs of Ed25519 (libsodium). The thread pool would take
+      // it off the loop but costs ~0.5 ms more CPU per call in wake-ups and context switches, and on a
+      // 2-core machine the woken pool thread preempts the loop anyway (measured with the webhook bench
+      // when the check was OpenSSL's: p99 13–36 ms with the pool for all but call.initiated, 2–9 ms
+      // with every check here). Events other than call.initiated get here in the loop's spare time
+      // (WebhookRoutes).
       this.verifier.verify(rawBody, signature, timestamp);
     } catch (e) {
       if (e instanceof WebhookSignatureError) {
