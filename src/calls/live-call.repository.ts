@@ -8,7 +8,8 @@
 //
 // Every command goes through RedisBatch (one pipeline per turn of the event loop, never waiting for
 // another batch's replies), so a webhook on the path to the answer command is not held behind the
-// round trips of other calls' commands, and this repository's commands reach Redis in issue order.
+// round trips of other calls' commands, and this repository's commands reach Redis in issue order;
+// the one exception is a new caller's first command, which takes a second connection (see `urgent`).
 import { Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
@@ -131,9 +132,18 @@ export const FINAL_TTL_MS = 30 * 60_000;
 export class LiveCallRepository {
   private readonly redis: Redis;
   private readonly batch: RedisBatch;
+  /**
+   * A new caller's first command goes out on the service's second connection (RedisService.direct):
+   * on `client` its reply would queue behind the replies of the turn's whole batch, which Redis
+   * answers first (a few hundred commands and Lua scripts under load). The order between the two
+   * connections does not matter to it: the script dedupes and takes the lock atomically, as it must
+   * anyway for events of one call that reach different instances.
+   */
+  private readonly urgent: RedisBatch;
 
   constructor(redis: RedisService) {
     const client = redis.client;
+    const direct = redis.direct;
     const scripts: Array<[string, number, string]> = [
       ['callTakeIn', 2, TAKE_IN],
       ['callCommit', 4, COMMIT],
@@ -144,15 +154,21 @@ export class LiveCallRepository {
       ['callRelease', 2, RELEASE],
     ];
     for (const [name, keys, lua] of scripts) {
-      if (!(name in client)) client.defineCommand(name, { numberOfKeys: keys, lua });
+      for (const c of [client, direct]) {
+        if (!(name in c)) c.defineCommand(name, { numberOfKeys: keys, lua });
+      }
     }
     this.redis = client;
     this.batch = RedisBatch.for(client);
+    this.urgent = RedisBatch.for(direct);
   }
 
-  /** Sends one command (a script of this repository or a plain one) in this turn's batch. */
+  /**
+   * Sends one command (a script of this repository or a plain one) in this turn's batch; `soon`:
+   * on the second connection, at the end of this tick (see `urgent`).
+   */
   private send<T>(add: (p: LiveBatch) => unknown, soon = false): Promise<T> {
-    return this.batch.send<T>((p) => add(p as LiveBatch), soon);
+    return (soon ? this.urgent : this.batch).send<T>((p) => add(p as LiveBatch), soon);
   }
 
   /**
