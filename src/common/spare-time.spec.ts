@@ -24,7 +24,7 @@ describe('SpareTime', () => {
   });
 
   it('stops a slice when its budget is spent and lets the loop read its sockets before the next', async () => {
-    const spare = new SpareTime(2);
+    const spare = new SpareTime(2, Infinity);
     const log: string[] = [];
     for (let i = 0; i < 4; i++) {
       spare.run(() => {
@@ -36,6 +36,34 @@ describe('SpareTime', () => {
     }
     await until(() => log.length === 5);
     expect(log).toEqual(['job0', 'timer', 'job1', 'job2', 'job3']);
+  });
+
+  it('runs jobs that have waited longer than maxWaitMs without giving the turn back', async () => {
+    // Budget 0: one job per slice, unless the jobs behind it have waited too long.
+    const log = async (maxWaitMs: number) => {
+      const spare = new SpareTime(0, maxWaitMs);
+      const out: string[] = [];
+      let done = 0;
+      for (let i = 0; i < 10; i++) {
+        spare.run(() => {
+          spin(1.2);
+          out.push('job');
+          done++;
+        });
+      }
+      const tick = () => {
+        if (done < 10) {
+          out.push('tick');
+          setTimeout(tick, 0);
+        }
+      };
+      setTimeout(tick, 0);
+      await until(() => done === 10);
+      // Ticks between the first job and the last: turns the loop took while the queue was not empty.
+      return out.slice(out.indexOf('job'), out.lastIndexOf('job')).filter((x) => x === 'tick').length;
+    };
+    expect(await log(Infinity)).toBe(9);
+    expect(await log(0)).toBe(0);
   });
 
   it('runs cheap jobs together in one slice', async () => {

@@ -90,8 +90,7 @@ export class WebhookIngressService {
       // it off the loop but costs ~0.5 ms more CPU per call in wake-ups and context switches, and on a
       // 2-core machine the woken pool thread preempts the loop anyway (measured with the webhook bench
       // when the check was OpenSSL's: p99 13–36 ms with the pool for all but call.initiated, 2–9 ms
-      // with every check here). Events other than call.initiated get here in the loop's spare time
-      // (WebhookRoutes).
+      // with every check here).
       this.verifier.verify(rawBody, signature, timestamp);
     } catch (e) {
       if (e instanceof WebhookSignatureError) {

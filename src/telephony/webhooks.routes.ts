@@ -11,13 +11,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { errorBody } from '../common/app-exception.filter';
 import { serveAhead } from '../common/serve-ahead';
-import { spareTime } from '../common/spare-time';
 import { AppError } from '../common/errors';
 import { WebhookIngressService } from './webhook-ingress.service';
 
 export const TELNYX_WEBHOOK_PATH = '/webhooks/telnyx';
 const BODY_LIMIT = 1024 * 1024;
-const INITIATED = Buffer.from('"call.initiated"');
 
 @Injectable()
 export class WebhookRoutes implements OnModuleInit {
@@ -68,18 +66,9 @@ export class WebhookRoutes implements OnModuleInit {
         done(body.statusCode, JSON.stringify(body), e instanceof AppError ? e.code : 'error');
       };
       if (tooLarge) return fail(new AppError(413, 'PAYLOAD_TOO_LARGE', 'Webhook body over 1 MB'));
-      const body = Buffer.concat(chunks, size);
-      const take = (): void => {
-        this.ingress
-          .receive(body, req.headers)
-          .then((outcome) => done(200, `{"ok":true,"outcome":"${outcome}"}`, outcome), fail);
-      };
-      // A new caller waits for the answer command: their call.initiated is taken in at once. Every other
-      // event is taken in (verified, parsed, queued for its call) in the loop's spare time, so a burst of
-      // them never stands between a new caller's webhook and the replies on the way to its answer. The
-      // look at the unverified bytes only orders the work; everything is verified before it counts.
-      if (body.includes(INITIATED)) take();
-      else spareTime.run(take);
+      this.ingress
+        .receive(Buffer.concat(chunks, size), req.headers)
+        .then((outcome) => done(200, `{"ok":true,"outcome":"${outcome}"}`, outcome), fail);
     });
   }
 }

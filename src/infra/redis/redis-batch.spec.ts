@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { spareTime } from '../../common/spare-time';
 import { RedisBatch } from './redis-batch';
 
 /**
@@ -47,6 +48,26 @@ describe('RedisBatch', () => {
     expect(sent).toHaveLength(0);
     await expect(Promise.all([a, b])).resolves.toEqual(['ok zadd k 1 a', 'ok zadd k 2 b']);
     expect(sent).toEqual([['zadd k 1 a', 'zadd k 2 b']]);
+  });
+
+  it('sends what jobs of a spare-time slice queued with the slice, not a turn later', async () => {
+    const { client, sent } = fakeClient();
+    const batch = RedisBatch.for(client);
+    const seen: number[] = [];
+    await new Promise<void>((done) =>
+      spareTime.run(() => {
+        void batch.send((p) => p.zadd('k', 1, 'a'));
+        // The next turn's timers, before its check phase: by then the pipeline must have left.
+        setTimeout(() => {
+          seen.push(sent.length);
+          done();
+        }, 0);
+        const until = performance.now() + 2;
+        while (performance.now() < until); // the timer is due when the turn ends
+      }),
+    );
+    expect(seen).toEqual([1]);
+    expect(sent).toEqual([['zadd k 1 a']]);
   });
 
   it('sends a command marked soon at the end of the tick, with what was queued before it', async () => {

@@ -16,6 +16,7 @@
 // The pipelines mix keys of different hash slots; that is fine for the single-node client RedisService
 // opens. A Redis Cluster client would need one batch per slot.
 import type Redis from 'ioredis';
+import { spareTime } from '../../common/spare-time';
 
 /** A pipeline as ioredis builds it (commands and the scripts defined on the client). */
 export type Batch = ReturnType<Redis['pipeline']>;
@@ -59,12 +60,17 @@ export class RedisBatch {
     this.beforeSend.push(hook);
   }
 
-  /** Makes this turn end with a send (after the I/O callbacks of the turn, so all of them join). */
+  /**
+   * Makes this turn end with a send (after the I/O callbacks of the turn, so all of them join). In a
+   * slice of spare time (the check phase already) a setImmediate would wait a whole turn: the send
+   * then follows the slice's jobs instead.
+   */
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.inFlight < this.maxInFlight) setImmediate(this.flush);
-    else this.held = true;
+    if (this.inFlight >= this.maxInFlight) this.held = true;
+    else if (spareTime.inSlice) process.nextTick(this.flush);
+    else setImmediate(this.flush);
   }
 
   /** Adds one command (`command` adds exactly one to the pipeline); `handler` gets its reply. */
