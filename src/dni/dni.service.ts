@@ -121,84 +121,39 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
     return fallback;
   }
 
-  /**
-   * Leases a number for the visit. Written as plain promise steps rather than one async function:
-   * a renewal whose campaign and pools are cached reaches the allocator synchronously and, when
-   * the lease is fresh, answers from the allocator's reply without another await.
-   */
-  lease(req: LeaseRequest, client: ClientInfo): Promise<LeaseResponseDto> {
-    const campaign = this.campaigns.peek(req.key);
-    const pools = campaign ? this.pools.peek(campaign.id) : undefined;
-    if (campaign && pools) return this.leaseIn(req, client, campaign, pools);
-    return this.loadAndLease(req, client);
-  }
-
-  private async loadAndLease(req: LeaseRequest, client: ClientInfo): Promise<LeaseResponseDto> {
-    const campaign = await this.campaignByKey(req.key);
-    // A paused campaign answers without its pools (leaseIn checks the status first).
-    const pools = campaign.status === 'active' ? await this.campaignPools(campaign.id) : [];
-    return this.leaseIn(req, client, campaign, pools);
-  }
-
-  private leaseIn(
-    req: LeaseRequest,
-    client: ClientInfo,
-    campaign: CampaignEntity,
-    pools: NumberPoolEntity[],
-  ): Promise<LeaseResponseDto> {
+  async lease(req: LeaseRequest, client: ClientInfo): Promise<LeaseResponseDto> {
+    // Cache hits are read synchronously: a renewal waits on Redis and nothing else.
+    const campaign = this.campaigns.peek(req.key) ?? (await this.campaignByKey(req.key));
     const sid = req.sid ?? randomBytes(16).toString('base64url');
-    if (campaign.status !== 'active' || isCrawler(client.userAgent)) {
-      return Promise.resolve(this.none(sid, campaign));
-    }
+    if (campaign.status !== 'active' || isCrawler(client.userAgent)) return this.none(sid, campaign);
+
     const params = req.params ?? NO_PARAMS;
+    const pools = this.pools.peek(campaign.id) ?? (await this.campaignPools(campaign.id));
     const pool = this.pickPool(pools, params.cb_pub ?? req.tags?.publisher);
-    if (!pool) return Promise.resolve(this.none(sid, campaign));
-    if (pool.kind === 'static') return this.leaseStatic(req, client, sid, campaign, pool, params);
-    if (this.synced.peek(pool.id)) return this.leaseSession(req, client, sid, campaign, pool, params);
-    return this.ensureSynced(pool.id).then(() => this.leaseSession(req, client, sid, campaign, pool, params));
-  }
+    if (!pool) return this.none(sid, campaign);
 
-  /** A static source number is the publisher's own line: no lease, source-level attribution. */
-  private async leaseStatic(
-    req: LeaseRequest,
-    client: ClientInfo,
-    sid: string,
-    campaign: CampaignEntity,
-    pool: NumberPoolEntity,
-    params: Record<string, string>,
-  ): Promise<LeaseResponseDto> {
-    const previousPromise = req.sid ? this.sessions.getInTurn(sid) : undefined;
-    previousPromise?.catch(() => undefined); // awaited below, after the pool's numbers
-    const active = await this.numbers.activeNumbers(pool.id);
-    const number = active[0]?.number ?? null;
-    return this.settle(req, client, sid, campaign, pool, params, {
-      number,
-      overflow: false,
-      outcome: number ? 'static' : 'none',
-      fingerprint: '',
-      previousPromise,
-    });
-  }
-
-  private leaseSession(
-    req: LeaseRequest,
-    client: ClientInfo,
-    sid: string,
-    campaign: CampaignEntity,
-    pool: NumberPoolEntity,
-    params: Record<string, string>,
-  ): Promise<LeaseResponseDto> {
     const now = Date.now();
-    const fingerprint = visitFingerprint(params, req.tags, campaign.paramTags);
-    // Only a visitor that brings its own sid can have a session already. One not seen renewing
-    // lately will likely need it: read it alongside the lease.
+    // Only a visitor that brings its own sid can have a session already.
     let previousPromise: Promise<DniSession | undefined> | undefined;
-    if (req.sid && !this.recentlyFresh(sid)) {
-      previousPromise = this.sessions.getInTurn(sid);
-      previousPromise.catch(() => undefined); // unused when the lease turns out fresh
-    }
-    return this.allocator
-      .lease(
+    let number: string | null = null;
+    let overflow = false;
+    let outcome: string;
+    let fingerprint = '';
+    if (pool.kind === 'static') {
+      // A static source number is the publisher's own line: no lease, source-level attribution.
+      if (req.sid) previousPromise = this.sessions.getInTurn(sid);
+      const active = await this.numbers.activeNumbers(pool.id);
+      number = active[0]?.number ?? null;
+      outcome = number ? 'static' : 'none';
+    } else {
+      if (!this.synced.peek(pool.id)) await this.ensureSynced(pool.id);
+      fingerprint = visitFingerprint(params, req.tags, campaign.paramTags);
+      // A visitor not seen renewing lately will likely need its session: read it alongside.
+      if (req.sid && !this.recentlyFresh(sid)) {
+        previousPromise = this.sessions.getInTurn(sid);
+        previousPromise.catch(() => undefined); // unused when the lease turns out fresh
+      }
+      const r = await this.allocator.lease(
         pool.id,
         sid,
         now,
@@ -206,59 +161,27 @@ export class DniService implements OnModuleInit, OnModuleDestroy {
         pool.cooldownS * 1000,
         fingerprint,
         SESSION_REWRITE_MS,
-      )
-      .then((r) => {
-        if (r.fresh) {
-          // A renewal the stored session already reflects: nothing to read or write.
-          this.noteFresh(sid);
-          this.countLease(pool.id, r.outcome);
-          return this.answer(sid, r.number!, false, campaign, pool);
-        }
-        let number: string | null = null;
-        let overflow = false;
-        let outcome: string = r.outcome;
-        if (r.number) number = r.number;
-        else if (pool.overflowNumber) {
-          number = pool.overflowNumber;
-          overflow = true;
-          outcome = 'overflow';
-        } else outcome = 'none';
-        return this.settle(req, client, sid, campaign, pool, params, {
-          number,
-          overflow,
-          outcome,
-          fingerprint,
-          previousPromise,
-          now,
-        });
-      });
-  }
-
-  /** Counts the lease and brings the visitor's stored session up to date with it. */
-  private async settle(
-    req: LeaseRequest,
-    client: ClientInfo,
-    sid: string,
-    campaign: CampaignEntity,
-    pool: NumberPoolEntity,
-    params: Record<string, string>,
-    got: {
-      number: string | null;
-      overflow: boolean;
-      outcome: string;
-      fingerprint: string;
-      previousPromise?: Promise<DniSession | undefined>;
-      now?: number;
-    },
-  ): Promise<LeaseResponseDto> {
-    const { number, overflow, fingerprint } = got;
-    const now = got.now ?? Date.now();
-    this.countLease(pool.id, got.outcome);
+      );
+      if (r.fresh) {
+        // A renewal the stored session already reflects: nothing to read or write.
+        this.noteFresh(sid);
+        this.countLease(pool.id, r.outcome);
+        return this.answer(sid, r.number!, false, campaign, pool);
+      }
+      outcome = r.outcome;
+      if (r.number) number = r.number;
+      else if (pool.overflowNumber) {
+        number = pool.overflowNumber;
+        overflow = true;
+        outcome = 'overflow';
+      } else outcome = 'none';
+    }
+    this.countLease(pool.id, outcome);
     // Leased from the pool (not overflow): the allocator can remember this visit's fingerprint.
     const leased = pool.kind === 'session' && !overflow ? number : null;
 
     const visit = attributionFrom(req.page ?? '', req.ref ?? '', params, req.tags ?? {}, campaign.paramTags);
-    const previous = req.sid ? await (got.previousPromise ?? this.sessions.getInTurn(sid)) : undefined;
+    const previous = req.sid ? await (previousPromise ?? this.sessions.getInTurn(sid)) : undefined;
     const keep = previous && previous.campaignId === campaign.id && !resetsAttribution(previous, visit);
     // A renewal that changes nothing and comes soon after the last write needs no write at all.
     const unchanged =
