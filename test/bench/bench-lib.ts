@@ -124,8 +124,13 @@ export async function loadInWorker(
   });
 }
 
-/** With BENCH_PROFILE=file.cpuprofile, profiles the main thread while `fn` runs (BENCH_PROFILE_US: interval). */
+/**
+ * With BENCH_PROFILE=file.cpuprofile, profiles the main thread while `fn` runs (BENCH_PROFILE_US: interval).
+ * With BENCH_ALLOC=file.heapprofile, samples its allocations instead, including the objects that the
+ * young and old generation collections have freed since (where the garbage comes from).
+ */
 export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
+  if (process.env.BENCH_ALLOC) return allocations(process.env.BENCH_ALLOC, fn);
   const file = process.env.BENCH_PROFILE;
   if (!file) return fn();
   const { Session } = await import('node:inspector');
@@ -145,6 +150,30 @@ export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     const { profile } = await post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+async function allocations<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await post('HeapProfiler.stopSampling');
     writeFileSync(file, JSON.stringify(profile));
     session.disconnect();
   }

@@ -1,40 +1,46 @@
-import type Redis from 'ioredis';
+import IORedis from 'ioredis';
 import { spareTime } from '../../common/spare-time';
 import { RedisBatch } from './redis-batch';
 
 /**
- * A client whose pipelines record their commands and answer each with its name, or fail 'boom'.
- * `held`: each pipeline answers only when its entry in `answer` is called.
+ * An ioredis client that never connects and whose written commands (a batch is what reaches
+ * sendCommand in one go) are recorded and answered with their name, or fail 'boom'. `held`: each
+ * batch answers only when its entry in `answer` is called.
  */
 function fakeClient(held = false) {
   const sent: string[][] = [];
   const answer: (() => void)[] = [];
-  const client = {
-    pipeline() {
-      const names: string[] = [];
-      const p = {
-        get length() {
-          return names.length;
-        },
-        zadd(...args: unknown[]) {
-          names.push(`zadd ${args.join(' ')}`);
-          return p;
-        },
-        boom() {
-          names.push('boom');
-          return p;
-        },
-        exec() {
-          sent.push(names);
-          const replies = names.map((n) => (n === 'boom' ? [new Error('boom'), null] : [null, `ok ${n}`]));
-          if (!held) return Promise.resolve(replies);
-          return new Promise((resolve) => answer.push(() => resolve(replies)));
-        },
-      };
-      return p;
-    },
+  const client = new IORedis({ lazyConnect: true });
+  type Cmd = {
+    name: string;
+    args: unknown[];
+    resolve(v: unknown): void;
+    reject(e: Error): void;
+    promise: Promise<unknown>;
   };
-  return { client: client as unknown as Redis, sent, answer };
+  let current: Cmd[] | undefined;
+  (client as unknown as { sendCommand(c: Cmd): Promise<unknown> }).sendCommand = (c: Cmd) => {
+    if (!current) {
+      const batch: Cmd[] = (current = []);
+      sent.push([]);
+      const reply = () => {
+        for (const x of batch) {
+          if (x.name === 'boom') x.reject(new Error('boom'));
+          else x.resolve(`ok ${x.name} ${x.args.join(' ')}`);
+        }
+      };
+      // The batch is whatever is written before the tick ends.
+      process.nextTick(() => {
+        current = undefined;
+        if (held) answer.push(reply);
+        else reply();
+      });
+    }
+    current.push(c);
+    sent[sent.length - 1].push(c.name === 'boom' ? 'boom' : `${c.name} ${c.args.join(' ')}`);
+    return c.promise;
+  };
+  return { client, sent, answer };
 }
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
@@ -88,7 +94,7 @@ describe('RedisBatch', () => {
     const { client } = fakeClient();
     const batch = RedisBatch.for(client);
     const good = batch.send((p) => p.zadd('k', 1, 'a'));
-    const bad = batch.send((p) => (p as unknown as { boom(): unknown }).boom());
+    const bad = batch.send((p) => p.call('boom'));
     await expect(good).resolves.toBe('ok zadd k 1 a');
     await expect(bad).rejects.toThrow('boom');
   });
@@ -134,7 +140,7 @@ describe('RedisBatch with one pipeline in flight', () => {
     const { client, sent, answer } = fakeClient(true);
     const batch = new RedisBatch(client, 1);
     const ok = batch.send((p) => p.zadd('k', 1, 'ok'));
-    const bad = batch.send((p) => (p as unknown as { boom(): unknown }).boom());
+    const bad = batch.send((p) => p.call('boom'));
     await nextTurn();
     answer[0]();
     await expect(ok).resolves.toBe('ok zadd k 1 ok');
