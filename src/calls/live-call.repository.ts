@@ -227,8 +227,9 @@ export class LiveCallRepository {
           ),
         soon,
       ),
-      // Safety net: if this instance dies before applying the event, the sweeper finds the call.
-      this.lowerDue(sessionId, Date.now() + lockTtlMs),
+      // Safety net: if this instance dies before applying the event, the sweeper finds the call. In
+      // the same write as the take-in (a new caller waits on both replies).
+      this.lowerDue(sessionId, Date.now() + lockTtlMs, soon),
     ]);
     if (r[0] === -1) return { kind: 'duplicate' };
     if (r[0] === 0) return { kind: 'locked', pttl: Math.max(0, r[1]) };
@@ -321,8 +322,8 @@ export class LiveCallRepository {
     await this.send((p) => p.zadd(redisKeys.callsDue(), at, sessionId));
   }
 
-  async lowerDue(sessionId: string, at: number): Promise<void> {
-    await this.send((p) => p.zadd(redisKeys.callsDue(), 'LT', at, sessionId));
+  async lowerDue(sessionId: string, at: number, soon = false): Promise<void> {
+    await this.send((p) => p.zadd(redisKeys.callsDue(), 'LT', at, sessionId), soon);
   }
 
   async removeDue(sessionId: string): Promise<void> {

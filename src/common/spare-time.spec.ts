@@ -89,6 +89,17 @@ describe('SpareTime', () => {
     expect(log).toEqual(['before', 'sync', 'after']);
   });
 
+  it('says it is in a slice only while one runs', async () => {
+    const spare = new SpareTime(50);
+    const seen: boolean[] = [spare.inSlice];
+    spare.run(() => seen.push(spare.inSlice));
+    await until(() => seen.length === 2);
+    // The turns after the slice (an I/O callback's flush must wait for the end of its turn again).
+    await new Promise((r) => setTimeout(r, 1));
+    seen.push(spare.inSlice);
+    expect(seen).toEqual([false, true, false]);
+  });
+
   it('goes on after a job that throws', async () => {
     const spare = new SpareTime(50);
     const log: string[] = [];

@@ -82,6 +82,7 @@ export class SpareTime {
       await undefined;
       now = performance.now();
     } while (this.head < this.queue.length && (now < end || now - this.queuedAt[this.head] > this.maxWaitMs));
+    this.slicing = false;
     if (this.head === this.queue.length) {
       this.queue = [];
       this.queuedAt = [];
