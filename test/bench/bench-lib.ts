@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: a service on fresh embedded stores, a closed-loop HTTP load
 // generator over keep-alive connections, percentiles, and the final JSON line.
 import 'reflect-metadata';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { RunningApp, startApp } from '../../src/app.bootstrap';
@@ -124,57 +124,66 @@ export async function loadInWorker(
   });
 }
 
+/** An inspector session on the current thread: `post` sends a DevTools protocol command. */
+export async function inspectorSession(): Promise<{
+  post: (method: string, params?: object) => Promise<any>;
+  disconnect: () => void;
+}> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  return { post, disconnect: () => session.disconnect() };
+}
+
+/**
+ * Starts a CPU profile of the current thread (`intervalUs`: sampling interval, V8's default 1,000);
+ * the returned function stops it and writes it to `file`.
+ */
+export async function startCpuProfile(file: string, intervalUs?: number): Promise<() => Promise<void>> {
+  const { post, disconnect } = await inspectorSession();
+  await post('Profiler.enable');
+  if (intervalUs && intervalUs > 0) await post('Profiler.setSamplingInterval', { interval: intervalUs });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    disconnect();
+  };
+}
+
 /**
  * With BENCH_PROFILE=file.cpuprofile, profiles the main thread while `fn` runs (BENCH_PROFILE_US: interval).
  * With BENCH_ALLOC=file.heapprofile, samples its allocations instead, including the objects that the
  * young and old generation collections have freed since (where the garbage comes from).
  */
 export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
-  if (process.env.BENCH_ALLOC) return allocations(process.env.BENCH_ALLOC, fn);
-  const file = process.env.BENCH_PROFILE;
-  if (!file) return fn();
-  const { Session } = await import('node:inspector');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) =>
-      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
-    );
-  await post('Profiler.enable');
-  // BENCH_PROFILE_US: sampling interval in µs (V8's default is 1,000).
-  const interval = Number(process.env.BENCH_PROFILE_US);
-  if (interval > 0) await post('Profiler.setSamplingInterval', { interval });
-  await post('Profiler.start');
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
+  const cpu = process.env.BENCH_PROFILE;
+  const alloc = process.env.BENCH_ALLOC;
+  if (!cpu && !alloc) return fn();
+  let stop: () => Promise<void>;
+  if (alloc) {
+    const { post, disconnect } = await inspectorSession();
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 16_384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    stop = async () => {
+      const { profile } = await post('HeapProfiler.stopSampling');
+      writeFileSync(alloc, JSON.stringify(profile));
+      disconnect();
+    };
+  } else {
+    stop = await startCpuProfile(cpu!, Number(process.env.BENCH_PROFILE_US));
   }
-}
-
-async function allocations<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const { Session } = await import('node:inspector');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) =>
-      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
-    );
-  await post('HeapProfiler.enable');
-  await post('HeapProfiler.startSampling', {
-    samplingInterval: 16_384,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
   try {
     return await fn();
   } finally {
-    const { profile } = await post('HeapProfiler.stopSampling');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
+    await stop();
   }
 }

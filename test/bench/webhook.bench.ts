@@ -29,7 +29,7 @@ import { crypto_sign_verify_detached } from 'sodium-native';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { SandboxCarrier } from '../../src/sandbox/carrier';
 import { Http } from '../support/test-app';
-import { percentile, profiled, report, round, startBenchApp } from './bench-lib';
+import { percentile, profiled, report, round, startBenchApp, startCpuProfile } from './bench-lib';
 
 const RATE = Number(process.env.BENCH_CALLS_PER_S ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -147,7 +147,9 @@ async function carrierWorker(): Promise<void> {
         const legs: string[] = [];
         const total = Math.round(m.rate * m.seconds);
         const profiling =
-          process.env.BENCH_PROFILE_CARRIER && m.seconds > 5 ? await startProfile() : undefined;
+          process.env.BENCH_PROFILE_CARRIER && m.seconds > 5
+            ? await startCpuProfile(process.env.BENCH_PROFILE_CARRIER)
+            : undefined;
         const elu0 = performance.eventLoopUtilization();
         const cpu0 = threadCpuMs();
         const start = performance.now();
@@ -190,24 +192,6 @@ async function carrierWorker(): Promise<void> {
       })();
     },
   );
-}
-
-/** CPU profile of the carrier thread (BENCH_PROFILE_CARRIER=file); returns the stop function. */
-async function startProfile(): Promise<() => Promise<void>> {
-  const { Session } = await import('node:inspector');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) =>
-      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
-    );
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return async () => {
-    const { profile } = await post('Profiler.stop');
-    writeFileSync(process.env.BENCH_PROFILE_CARRIER!, JSON.stringify(profile));
-    session.disconnect();
-  };
 }
 
 // ---- the service side (main thread) -------------------------------------------------------------------
