@@ -1,3 +1,5 @@
+import { routingPlan } from '../auction/auction-routing';
+import type { AuctionResult, Bid } from '../auction/auction.types';
 import { type Candidate, type LiveCall, newCall } from './call-machine';
 import { decodeCall, encodeCall } from './live-call.repository';
 
@@ -52,5 +54,93 @@ describe('live call stored form', () => {
   it('refuses a stored attempt that names a missing candidate', () => {
     const json = encodeCall(routedCall()).replace('"ti":1', '"ti":7');
     expect(() => decodeCall(json)).toThrow(/names a candidate it does not have/);
+  });
+
+  describe('auction candidates', () => {
+    const bid = (n: number, confirm: boolean): Bid => ({
+      pingId: `ping-${n}`,
+      at: 1_000 + n,
+      latencyMs: 12,
+      httpStatus: 200,
+      requestHash: 'abc',
+      cached: false,
+      targetId: `t${n}`,
+      buyerId: `buyer-${n}`,
+      kind: 'ping_post',
+      revenue: `${40 - n}.00`,
+      destination: `+1312555010${n}`,
+      bidId: n === 2 ? null : `bid-${n}`,
+      expiresAt: null,
+      requiredTalkSeconds: n === 1 ? 90 : null,
+      conversionSeconds: n === 1 ? 90 : null,
+      ringTimeoutS: 30,
+      priority: 1,
+      weight: 1,
+      confirm,
+      caps: { calls: { day: 10 } },
+      concurrencyCap: n === 3 ? 2 : null,
+      rank: n,
+    });
+    const result = (): AuctionResult => ({
+      auctionId: 'auction-1',
+      callId: 'call-1',
+      tenantId: 'tenant-1',
+      campaignId: 'campaign-1',
+      caller: '+15125550100',
+      tags: { utm_source: 'google', caller_state: 'TX' },
+      startedAt: 1_000,
+      closedAt: 1_050,
+      durationMs: 50,
+      timing: { eligibilityMs: 1, answeredMs: 40 },
+      deadlineMs: 1_500,
+      floor: '0.00',
+      campaignConversionSeconds: 60,
+      dupRoutingWindowS: 0,
+      closedBy: 'all_answered',
+      bids: [bid(1, true), bid(2, false), bid(3, true)],
+      rejected: [],
+      skipped: [],
+    });
+    function auctionCall(): LiveCall {
+      const call = newCall('session-2', 1_000);
+      const { candidates, skipped } = routingPlan(result());
+      call.routing = { startedAt: 1_000, candidates, next: 2, skipped };
+      call.attempts = [1, 2].map((n) => ({
+        n,
+        target: candidates[n - 1],
+        transfer: { s: 'ok' as const, tries: 1 },
+        leg: {},
+        reserved: true,
+        reservedAt: 1_000 + n,
+      }));
+      return call;
+    }
+
+    it('stores each bid once and the auction identity and tags once, and reads back the same call', () => {
+      const call = auctionCall();
+      const json = encodeCall(call);
+      expect(json.split('"auction-1"').length - 1).toBe(1);
+      expect(json.split('"utm_source"').length - 1).toBe(1);
+      expect(json.split('"buyer-1"').length - 1).toBe(1);
+      expect(json.length).toBeLessThan(JSON.stringify(call).length * 0.6);
+      const back = decodeCall(json);
+      expect(back).toEqual(call);
+      expect(back.attempts[1].target).toBe(back.routing!.candidates[1]);
+      // Encoded again from what was read, it is the same stored form.
+      expect(encodeCall(back)).toBe(json);
+    });
+
+    it('stores in full a candidate that differs from its bid, and reads it back the same', () => {
+      const call = auctionCall();
+      call.routing!.candidates[2] = { ...call.routing!.candidates[2], revenue: '99.00' };
+      const json = encodeCall(call);
+      expect(json).toContain('"99.00"');
+      expect(decodeCall(json)).toEqual(call);
+    });
+
+    it('reads states written with full auction candidates', () => {
+      const call = auctionCall();
+      expect(decodeCall(JSON.stringify(call))).toEqual(call);
+    });
   });
 });
