@@ -138,8 +138,13 @@ describe('live call stored form', () => {
       expect(decodeCall(json)).toEqual(call);
     });
 
-    it('reads states written with full auction candidates', () => {
+    it('reads states written with full auction candidates, and stores them compactly again', () => {
       const call = auctionCall();
+      // The form written before: attempts name their candidate by index, candidates in full.
+      const attempts = call.attempts.map(({ target: _t, ...rest }) => ({ ...rest, ti: rest.n - 1 }));
+      const back = decodeCall(JSON.stringify({ ...call, attempts }));
+      expect(back).toEqual(call);
+      expect(encodeCall(back)).toBe(encodeCall(call));
       expect(decodeCall(JSON.stringify(call))).toEqual(call);
     });
   });

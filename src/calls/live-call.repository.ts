@@ -121,6 +121,10 @@ const SAME_AS_BID = [
   'caps',
 ] as const;
 
+/** Equal as stored: the same primitive, or objects with the same JSON (a cap set read back is a copy). */
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+
 /** The candidates in their stored form, or undefined when some candidate does not fit it. */
 function compactCandidates(
   candidates: Candidate[],
@@ -135,7 +139,9 @@ function compactCandidates(
     }
     const { bid, ctx } = c.auction;
     const keys = Object.keys(c);
-    if (keys.length !== SAME_AS_BID.length + 1 || SAME_AS_BID.some((k) => c[k] !== bid[k])) return undefined;
+    if (keys.length !== SAME_AS_BID.length + 1 || SAME_AS_BID.some((k) => !sameValue(c[k], bid[k]))) {
+      return undefined;
+    }
     const { tags, ...id } = ctx;
     if (Object.keys(id).length !== 5) return undefined;
     if (!actx) actx = id;
@@ -149,7 +155,7 @@ function compactCandidates(
       return undefined;
     }
     if (tags) {
-      if (atags && atags !== tags) return undefined;
+      if (atags && !sameValue(atags, tags)) return undefined;
       atags = tags;
     }
     out.push(tags ? { b: bid, t: 1 } : { b: bid });
