@@ -38,21 +38,30 @@ export function routingPlan(result: AuctionResult): AuctionPlan {
     caller: result.caller,
   };
   return {
-    candidates: result.bids.map((bid) => ({
-      targetId: bid.targetId,
-      buyerId: bid.buyerId,
-      destination: bid.destination,
-      ringTimeoutS: bid.ringTimeoutS,
-      conversionSeconds: bid.conversionSeconds,
-      revenue: bid.revenue,
-      concurrencyCap: bid.concurrencyCap,
-      caps: bid.caps,
-      auction: { ctx: { ...ctx, tags: bid.confirm ? result.tags : null }, bid },
-    })),
+    candidates: result.bids.map((bid) => bidCandidate(bid, ctx, bid.confirm ? result.tags : null)),
     skipped: [
       ...result.skipped.map((s) => ({ targetId: s.targetId, reason: s.reason })),
       ...result.rejected.map((r) => ({ targetId: r.targetId, reason: `bid_${r.reason}` })),
     ],
+  };
+}
+
+/** A bid as a call-flow candidate: the bid's own fields, and the auction's identity for claim(). */
+export function bidCandidate(
+  bid: Bid,
+  id: Omit<AuctionCandidate['auction']['ctx'], 'tags'>,
+  tags: AuctionCandidate['auction']['ctx']['tags'],
+): AuctionCandidate {
+  return {
+    targetId: bid.targetId,
+    buyerId: bid.buyerId,
+    destination: bid.destination,
+    ringTimeoutS: bid.ringTimeoutS,
+    conversionSeconds: bid.conversionSeconds,
+    revenue: bid.revenue,
+    concurrencyCap: bid.concurrencyCap,
+    caps: bid.caps,
+    auction: { ctx: { ...id, tags }, bid },
   };
 }
 

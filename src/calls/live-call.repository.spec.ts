@@ -18,7 +18,13 @@ function routedCall(): LiveCall {
   const call = newCall('session-1', 1_000);
   const candidates = [candidate('t1'), candidate('t2')];
   call.routing = { startedAt: 1_000, candidates, next: 2, skipped: [] };
-  call.attempts = [1, 2].map((n) => ({
+  call.attempts = twoAttempts(candidates);
+  return call;
+}
+
+/** Attempts 1 and 2, sent to the first two candidates. */
+function twoAttempts(candidates: Candidate[]): LiveCall['attempts'] {
+  return [1, 2].map((n) => ({
     n,
     target: candidates[n - 1],
     transfer: { s: 'ok' as const, tries: 1 },
@@ -26,7 +32,6 @@ function routedCall(): LiveCall {
     reserved: true,
     reservedAt: 1_000 + n,
   }));
-  return call;
 }
 
 describe('live call stored form', () => {
@@ -105,14 +110,7 @@ describe('live call stored form', () => {
       const call = newCall('session-2', 1_000);
       const { candidates, skipped } = routingPlan(result());
       call.routing = { startedAt: 1_000, candidates, next: 2, skipped };
-      call.attempts = [1, 2].map((n) => ({
-        n,
-        target: candidates[n - 1],
-        transfer: { s: 'ok' as const, tries: 1 },
-        leg: {},
-        reserved: true,
-        reservedAt: 1_000 + n,
-      }));
+      call.attempts = twoAttempts(candidates);
       return call;
     }
 

@@ -15,7 +15,7 @@ import type Redis from 'ioredis';
 import { RedisService } from '../infra/redis/redis.service';
 import { redisKeys } from '../infra/redis/redis-keys';
 import type { CallEvent } from '../telephony/telnyx-event';
-import { type AuctionCandidate, isAuctionCandidate } from '../auction/auction-routing';
+import { type AuctionCandidate, bidCandidate, isAuctionCandidate } from '../auction/auction-routing';
 import type { Bid } from '../auction/auction.types';
 import type { Attempt, Candidate, LiveCall } from './call-machine';
 import { type Batch, RedisBatch } from '../infra/redis/redis-batch';
@@ -183,22 +183,9 @@ export function decodeCall(json: string): LiveCall {
   const routing = call.routing as StoredRouting | undefined;
   if (routing?.actx) {
     const { actx, atags } = routing;
-    routing.candidates = routing.candidates.map((c): Candidate => {
-      if (!('b' in c)) return c;
-      const bid = c.b;
-      const candidate: AuctionCandidate = {
-        targetId: bid.targetId,
-        buyerId: bid.buyerId,
-        destination: bid.destination,
-        ringTimeoutS: bid.ringTimeoutS,
-        conversionSeconds: bid.conversionSeconds,
-        revenue: bid.revenue,
-        concurrencyCap: bid.concurrencyCap,
-        caps: bid.caps,
-        auction: { ctx: { ...actx, tags: c.t === 1 ? (atags ?? null) : null }, bid },
-      };
-      return candidate;
-    });
+    routing.candidates = routing.candidates.map((c): Candidate =>
+      'b' in c ? bidCandidate(c.b, actx, c.t === 1 ? (atags ?? null) : null) : c,
+    );
     delete routing.actx;
     delete routing.atags;
   }
