@@ -82,15 +82,16 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return redis.call('LLEN', KEYS[2])`;
 
-/** The scripts above, as ioredis adds them to the client's pipelines (one command each). */
+/** The scripts above, as defineCommand adds them to the client (one command each). */
+type Script = (...args: (string | number)[]) => Promise<unknown>;
 type LiveBatch = Batch & {
-  callTakeIn(...args: (string | number)[]): Batch;
-  callCommit(...args: (string | number)[]): Batch;
-  callRenew(...args: (string | number)[]): Batch;
-  callTakeInAcquire(...args: (string | number)[]): Batch;
-  callCommitRelease(...args: (string | number)[]): Batch;
-  callAcquireLoad(...args: (string | number)[]): Batch;
-  callRelease(...args: (string | number)[]): Batch;
+  callTakeIn: Script;
+  callCommit: Script;
+  callRenew: Script;
+  callTakeInAcquire: Script;
+  callCommitRelease: Script;
+  callAcquireLoad: Script;
+  callRelease: Script;
 };
 
 /**
@@ -98,8 +99,9 @@ type LiveBatch = Batch & {
  * so it is stored as its index there (`ti`) rather than a second copy of the candidate and its bid.
  * An auction's candidate repeats its bid's fields and the auction's identity (the same for every
  * candidate of the call), so it is stored as its bid alone (`b`, with `t: 1` when it carries the
- * auction's tags) and the identity and tags once (`routing.actx`, `routing.atags`): a bid's candidate
- * took ~960 bytes of a 3.2 KB state, ~560 this way. States written before this form still read the same.
+ * auction's tags) and the identity and tags once (`routing.actx`, `routing.atags`): the webhook bench's
+ * one-bid state took 3,226 bytes, 2,981 this way, and the saving grows with every bid. States written
+ * before this form still read the same.
  */
 type StoredAttempt = Omit<Attempt, 'target'> & { target?: Candidate; ti?: number };
 type AuctionCtx = AuctionCandidate['auction']['ctx'];
@@ -109,6 +111,9 @@ type StoredRouting = Omit<NonNullable<LiveCall['routing']>, 'candidates'> & {
   actx?: Omit<AuctionCtx, 'tags'>;
   atags?: AuctionCtx['tags'];
 };
+
+/** The auction's identity in every candidate's ctx (besides its tags). */
+const AUCTION_ID = ['auctionId', 'callId', 'tenantId', 'campaignId', 'caller'] as const;
 
 const SAME_AS_BID = [
   'targetId',
@@ -143,17 +148,9 @@ function compactCandidates(
       return undefined;
     }
     const { tags, ...id } = ctx;
-    if (Object.keys(id).length !== 5) return undefined;
+    if (Object.keys(id).length !== AUCTION_ID.length) return undefined;
     if (!actx) actx = id;
-    else if (
-      actx.auctionId !== id.auctionId ||
-      actx.callId !== id.callId ||
-      actx.tenantId !== id.tenantId ||
-      actx.campaignId !== id.campaignId ||
-      actx.caller !== id.caller
-    ) {
-      return undefined;
-    }
+    else if (AUCTION_ID.some((k) => actx![k] !== id[k])) return undefined;
     if (tags) {
       if (atags && !sameValue(atags, tags)) return undefined;
       atags = tags;

@@ -69,12 +69,9 @@ for i = 1, 4 do
 end
 return 1`;
 
-/** The scripts above, as ioredis adds them to the client's pipelines. */
-type CapsBatch = Batch & {
-  tgtReserve(...args: (string | number)[]): Batch;
-  tgtRelease(...args: (string | number)[]): Batch;
-  tgtConversion(...args: (string | number)[]): Batch;
-};
+/** The scripts above, as defineCommand adds them to the client. */
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+type CapsBatch = Batch & { tgtReserve: Script; tgtRelease: Script; tgtConversion: Script };
 
 export interface CapTarget {
   targetId: string;

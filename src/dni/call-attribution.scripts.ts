@@ -71,9 +71,9 @@ export interface AttributeCallInput {
   holderTiers: boolean;
 }
 
-type AttributionBatch = Batch & { dniAttributeCall(...args: (string | number)[]): Batch };
+type AttributionBatch = Batch & { dniAttributeCall(...args: (string | number)[]): Promise<unknown> };
 
-/** Runs the attribution script in the call path's Redis batch (one pipeline per event-loop turn). */
+/** Runs the attribution script in the call path's Redis batch (one write per event-loop turn). */
 export class CallAttributionScripts {
   private readonly batch: RedisBatch;
 

@@ -125,7 +125,7 @@ export async function loadInWorker(
 }
 
 /** An inspector session on the current thread: `post` sends a DevTools protocol command. */
-export async function inspectorSession(): Promise<{
+async function inspectorSession(): Promise<{
   post: (method: string, params?: object) => Promise<any>;
   disconnect: () => void;
 }> {

@@ -9,18 +9,18 @@
 // builds several per call; with it, batching cost ~12 µs and ~5 KB of garbage per batch on top of the
 // commands themselves.
 //
-// Two users, two policies for pipelines in flight:
+// Two users, two policies for batches in flight:
 // - The call path (RedisBatch.for(client)): no limit. The client's own automatic pipelining batches
 //   too, but keeps one batch in flight and holds every later command until that batch's replies are
 //   back; under load a webhook's command then waits a whole round trip of other calls' commands
 //   before it even leaves. Here each turn's batch leaves at once. A command someone is waiting on right
 //   now (a new caller's webhook on the way to the answer command) is sent `soon`: at the end of the
 //   current tick, with whatever is queued, instead of the end of the turn.
-// - The DNI lease path (src/dni/dni-redis-turn.ts): one pipeline out at a time, so under load later
+// - The DNI lease path (src/dni/dni-redis-turn.ts): one batch out at a time, so under load later
 //   turns' commands gather and the batches grow with the round trip; it also lets the allocator add
-//   what it gathered during the turn just before the pipeline leaves (beforeEachSend).
+//   what it gathered during the turn just before the batch leaves (beforeEachSend).
 //
-// The pipelines mix keys of different hash slots; that is fine for the single-node client RedisService
+// The batches mix keys of different hash slots; that is fine for the single-node client RedisService
 // opens. A Redis Cluster client would need one batch per slot.
 import type Redis from 'ioredis';
 import { spareTime } from '../../common/spare-time';
