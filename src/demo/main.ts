@@ -116,7 +116,10 @@ async function storesAnswer(app: RunningApp): Promise<boolean> {
   const open = (url: string) =>
     new Promise<boolean>((resolve) => {
       const u = new URL(url);
-      const socket = connect({ host: u.hostname, port: Number(u.port) });
+      const socket =
+        u.protocol === 'unix:'
+          ? connect({ path: decodeURIComponent(u.pathname) })
+          : connect({ host: u.hostname, port: Number(u.port) });
       const done = (ok: boolean) => {
         socket.destroy();
         resolve(ok);

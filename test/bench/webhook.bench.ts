@@ -27,6 +27,7 @@ import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { crypto_sign_verify_detached } from 'sodium-native';
 import { AccountsService } from '../../src/accounts/accounts.service';
+import { RedisService } from '../../src/infra/redis/redis.service';
 import { SandboxCarrier } from '../../src/sandbox/carrier';
 import { Http } from '../support/test-app';
 import { percentile, profiled, report, round, startBenchApp, startCpuProfile } from './bench-lib';
@@ -386,6 +387,15 @@ function traceGc(): () => { entries: Array<[number, number, number]> } {
   };
 }
 
+/** Redis's own counters: calls per command (INFO commandstats) and the server's CPU (INFO cpu), in ms. */
+async function redisStats(redis: RedisService): Promise<{ calls: Map<string, number>; cpuMs: number }> {
+  const info = (await redis.direct.info('commandstats')) + (await redis.direct.info('cpu'));
+  const calls = new Map<string, number>();
+  for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) calls.set(m[1], Number(m[2]));
+  const cpu = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return { calls, cpuMs: (cpu('used_cpu_sys') + cpu('used_cpu_user')) * 1000 };
+}
+
 /** Cumulative buckets of call_answer_latency_seconds: [upper bound s, count]. */
 function answerBuckets(metrics: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -512,6 +522,8 @@ async function main(): Promise<void> {
     const cpu1 = process.cpuUsage();
     const main1 = threadCpuMs();
     const io1 = threadSyscalls();
+    const redis = app.app.get(RedisService);
+    const redis0 = await redisStats(redis);
     const probe = probeDelays();
     const gcs = traceGc();
     const answers = watchAnswerCommands();
@@ -524,6 +536,7 @@ async function main(): Promise<void> {
     server.off('connection', countConnection);
     const delays = probe();
     const gc = gcs();
+    const redis1 = await redisStats(redis);
     if (process.env.BENCH_TRACE) {
       writeFileSync(
         process.env.BENCH_TRACE,
@@ -542,6 +555,14 @@ async function main(): Promise<void> {
         `carrier thread ${round(run.carrierCpuMs / run.placed, 2)} ms (while placing calls); ` +
         `service thread syscalls per call: ${round((threadSyscalls().r - io1.r) / run.placed, 1)} reads, ` +
         `${round((threadSyscalls().w - io1.w) / run.placed, 1)} writes`,
+    );
+    const perCall = [...redis1.calls]
+      .map(([cmd, n]) => [cmd, (n - (redis0.calls.get(cmd) ?? 0)) / run.placed] as const)
+      .filter(([, n]) => n >= 0.05)
+      .sort((a, b) => b[1] - a[1]);
+    console.log(
+      `Redis per call: server CPU ${round((redis1.cpuMs - redis0.cpuMs) / run.placed, 2)} ms, commands ` +
+        perCall.map(([cmd, n]) => `${cmd} ${round(n, 1)}`).join(', '),
     );
     console.log(
       `service waits (probes every 10 ms): event loop lag p99 ${delays.loopP99} ms max ${delays.loopMax} ms; ` +

@@ -4,6 +4,7 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { RedisBatch } from '../../src/infra/redis/redis-batch';
+import { redisConnectionOptions } from '../../src/infra/redis/redis-url';
 
 type Scripted = Redis & { batchTestIncr(key: string, by: number): Promise<number> };
 
@@ -14,8 +15,8 @@ describe('RedisBatch on a real Redis', () => {
 
   beforeAll(async () => {
     const url = process.env.CB_TEST_REDIS_URL!;
-    client = new Redis(url, { enableAutoPipelining: true }) as Scripted;
-    admin = new Redis(url);
+    client = new Redis({ ...redisConnectionOptions(url), enableAutoPipelining: true }) as Scripted;
+    admin = new Redis(redisConnectionOptions(url));
     client.defineCommand('batchTestIncr', {
       numberOfKeys: 1,
       lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])",
@@ -87,7 +88,7 @@ describe('RedisBatch on a real Redis', () => {
   });
 
   it('queues commands issued before the connection is ready and sends them once it is', async () => {
-    const late = new Redis(process.env.CB_TEST_REDIS_URL!, { lazyConnect: true });
+    const late = new Redis({ ...redisConnectionOptions(process.env.CB_TEST_REDIS_URL!), lazyConnect: true });
     try {
       const batch = new RedisBatch(late);
       const key = `${prefix}:c`;

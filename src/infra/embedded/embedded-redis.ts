@@ -2,8 +2,9 @@
 // as root it is installed with apt-get when missing, elsewhere the error says how to install it.
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
+import { redisConnectionOptions } from '../redis/redis-url';
 import { freePort } from './free-port';
 
 function findRedisServer(): string | undefined {
@@ -51,6 +52,11 @@ export class EmbeddedRedis {
     }
     mkdirSync(this.dir, { recursive: true });
     const port = await freePort();
+    // The app connects through a Unix socket when its path fits (sun_path holds 107 bytes): on a
+    // loopback TCP connection every write also runs the server's receiving TCP work in the writer's
+    // system call. The TCP port stays open for redis-cli and other tools.
+    const socket = resolve(this.dir, 'redis.sock');
+    const viaSocket = Buffer.byteLength(socket) <= 100;
     const child = spawn(
       bin,
       [
@@ -72,12 +78,15 @@ export class EmbeddedRedis {
         'yes',
         '--logfile',
         join(this.dir, 'redis.log'),
+        ...(viaSocket ? ['--unixsocket', socket, '--unixsocketperm', '700'] : []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const url = `redis://127.0.0.1:${port}`;
+    const url = viaSocket
+      ? `unix://${socket.split('/').map(encodeURIComponent).join('/')}`
+      : `redis://127.0.0.1:${port}`;
     await this.waitReady(url);
     return url;
   }
@@ -91,7 +100,12 @@ export class EmbeddedRedis {
           `redis-server exited with code ${this.child.exitCode}; see ${join(this.dir, 'redis.log')}`,
         );
       }
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis({
+        ...redisConnectionOptions(url),
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       probe.on('error', () => undefined);
       try {
         await probe.connect();

@@ -6,6 +6,7 @@ import Redis, { RedisOptions } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RESOLVED_STORES } from '../stores.tokens';
 import { ResolvedStores } from '../embedded/embedded-stores';
+import { redisConnectionOptions } from './redis-url';
 
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
@@ -28,7 +29,8 @@ export class RedisService implements OnApplicationShutdown {
 
   constructor(@Inject(RESOLVED_STORES) stores: ResolvedStores, @Inject(APP_CONFIG) _config: AppConfig) {
     this.url = stores.redisUrl;
-    this.client = new Redis(this.url, {
+    this.client = new Redis({
+      ...redisConnectionOptions(this.url),
       maxRetriesPerRequest: 3,
       enableAutoPipelining: true,
       lazyConnect: false,
@@ -37,16 +39,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   bullConnection(): RedisOptions {
-    const u = new URL(this.url);
-    return {
-      host: u.hostname,
-      port: Number(u.port || 6379),
-      username: u.username ? decodeURIComponent(u.username) : undefined,
-      password: u.password ? decodeURIComponent(u.password) : undefined,
-      db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
-      tls: u.protocol === 'rediss:' ? {} : undefined,
-      maxRetriesPerRequest: null,
-    };
+    return { ...redisConnectionOptions(this.url), maxRetriesPerRequest: null };
   }
 
   async onApplicationShutdown(): Promise<void> {
