@@ -183,8 +183,10 @@ export function decodeCall(json: string): LiveCall {
     routing.candidates = routing.candidates.map((c): Candidate =>
       'b' in c ? bidCandidate(c.b, actx, c.t === 1 ? (atags ?? null) : null) : c,
     );
-    delete routing.actx;
-    delete routing.atags;
+    // Cleared rather than deleted: a deleted property turns the object into a dictionary, which
+    // JSON.stringify writes ~30 % slower on the next commit (JSON leaves undefined fields out).
+    routing.actx = undefined;
+    routing.atags = undefined;
   }
   const candidates = call.routing?.candidates;
   for (const t of call.attempts as StoredAttempt[]) {
@@ -192,7 +194,7 @@ export function decodeCall(json: string): LiveCall {
     const target = candidates?.[t.ti];
     if (!target) throw new Error(`call ${call.sessionId}: attempt ${t.n} names a candidate it does not have`);
     t.target = target;
-    delete t.ti;
+    t.ti = undefined;
   }
   return call;
 }

@@ -48,6 +48,27 @@ describe('parseWebhook', () => {
       hangupSource: 'caller',
       sipHangupCause: '487',
     });
+    // As stored in the call's inbox: only the fields the event has.
+    expect(Object.keys(JSON.parse(JSON.stringify(r.event)) as object).sort()).toEqual(
+      [
+        'attempt',
+        'callControlId',
+        'callLegId',
+        'endTime',
+        'from',
+        'hangupCause',
+        'hangupSource',
+        'id',
+        'occurredAt',
+        'rx',
+        'sessionId',
+        'sipHangupCause',
+        'startTime',
+        'to',
+        'type',
+        'us',
+      ].sort(),
+    );
   });
 
   it('keeps unknown hangup causes as strings', () => {

@@ -163,6 +163,7 @@ export async function startCpuProfile(file: string, intervalUs?: number): Promis
 export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
   const cpu = process.env.BENCH_PROFILE;
   const alloc = process.env.BENCH_ALLOC;
+  const live = Number(process.env.BENCH_ALLOC_LIVE_S);
   if (!cpu && !alloc) return fn();
   let stop: () => Promise<void>;
   if (alloc) {
@@ -170,8 +171,8 @@ export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
     await post('HeapProfiler.enable');
     await post('HeapProfiler.startSampling', {
       samplingInterval: 16_384,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: !live,
+      includeObjectsCollectedByMinorGC: !live,
     });
     stop = async () => {
       const { profile } = await post('HeapProfiler.stopSampling');
@@ -180,6 +181,12 @@ export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
     };
   } else {
     stop = await startCpuProfile(cpu!, Number(process.env.BENCH_PROFILE_US));
+  }
+  if (alloc && live > 0) {
+    // What is alive `live` seconds into the run (in flight or kept), rather than all that was allocated.
+    const stopping = stop;
+    const done = new Promise<void>((resolve) => setTimeout(() => void stopping().then(resolve), live * 1000));
+    stop = () => done;
   }
   try {
     return await fn();
