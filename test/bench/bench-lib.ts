@@ -158,12 +158,15 @@ export async function startCpuProfile(file: string, intervalUs?: number): Promis
 /**
  * With BENCH_PROFILE=file.cpuprofile, profiles the main thread while `fn` runs (BENCH_PROFILE_US: interval).
  * With BENCH_ALLOC=file.heapprofile, samples its allocations instead, including the objects that the
- * young and old generation collections have freed since (where the garbage comes from).
+ * young and old generation collections have freed since (where the garbage comes from); with
+ * BENCH_ALLOC_PROMOTED=1 only those that outlived the young generation (what gets promoted), and with
+ * BENCH_ALLOC_LIVE_S=N what is alive N seconds into the run.
  */
 export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
   const cpu = process.env.BENCH_PROFILE;
   const alloc = process.env.BENCH_ALLOC;
   const live = Number(process.env.BENCH_ALLOC_LIVE_S);
+  const promoted = process.env.BENCH_ALLOC_PROMOTED === '1';
   if (!cpu && !alloc) return fn();
   let stop: () => Promise<void>;
   if (alloc) {
@@ -172,7 +175,7 @@ export async function profiled<T>(fn: () => Promise<T>): Promise<T> {
     await post('HeapProfiler.startSampling', {
       samplingInterval: 16_384,
       includeObjectsCollectedByMajorGC: !live,
-      includeObjectsCollectedByMinorGC: !live,
+      includeObjectsCollectedByMinorGC: !live && !promoted,
     });
     stop = async () => {
       const { profile } = await post('HeapProfiler.stopSampling');
