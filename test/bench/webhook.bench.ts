@@ -17,7 +17,9 @@
 //
 // BENCH_CALLS_PER_S (200) and BENCH_SECONDS (20) set the offered load. Besides the JSON line it prints
 // where the time goes: CPU per call of the service thread and the carrier thread, event-loop
-// utilisation, and system calls per call; BENCH_PROFILE / BENCH_PROFILE_CARRIER write CPU profiles, BENCH_ALLOC an allocation profile.
+// utilisation, system calls per call, and Redis's commands and CPU per call. BENCH_PROFILE /
+// BENCH_PROFILE_CARRIER write CPU profiles, BENCH_ALLOC an allocation profile (see bench-lib's
+// profiled), BENCH_TRACE each call's timing with the loop's lags and GC pauses.
 import { randomFill } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as diagnostics from 'node:diagnostics_channel';

@@ -36,6 +36,21 @@ describe('loadConfig', () => {
     expect(c.database.url).toBe('postgres://u:p@db:5432/x');
     expect(c.telnyx.apiKey).toBeUndefined();
     expect(c.publicBaseUrl).toBe('https://calls.example.com');
+    expect(loadConfig({ REDIS_URL: 'unix:///run/redis/redis.sock?db=1' }).redis.url).toBe(
+      'unix:///run/redis/redis.sock?db=1',
+    );
+  });
+
+  it('refuses a Redis URL the client could not connect with, saying why', () => {
+    for (const [value, why] of [
+      ['redis://r:6379/x', /database must be a number/],
+      ['unix://', /needs a socket path/],
+      ['http://r:6379', /unsupported protocol/],
+      ['not a url', /not a URL/],
+    ] as const) {
+      expect(() => loadConfig({ REDIS_URL: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ REDIS_URL: value })).toThrow(why);
+    }
   });
 
   it('denies private targets by default when a real Telnyx key is configured', () => {

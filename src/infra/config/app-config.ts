@@ -2,6 +2,7 @@
 // A bad value stops the boot with a message naming the variable; nothing else reads process.env.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { redisConnectionOptions } from '../redis/redis-url';
 
 export type AppRole = 'all' | 'api' | 'worker';
 
@@ -112,7 +113,19 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: url(['http:', 'https:']),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
-  REDIS_URL: url(['redis:', 'rediss:', 'unix:']),
+  REDIS_URL: optionalString.superRefine((v, ctx) => {
+    if (v === undefined) return;
+    try {
+      redisConnectionOptions(v);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : '';
+      const why = msg.startsWith('Redis URL: ') ? msg.slice('Redis URL: '.length) : 'not a URL';
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be redis://, rediss:// or unix:///path/redis.sock (${why})`,
+      });
+    }
+  }),
   CLICKHOUSE_URL: url(['http:', 'https:']),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
