@@ -1,5 +1,7 @@
 // Which feature modules run in which APP_ROLE. `api` serves HTTP (and drives calls from the Telnyx
-// webhooks it receives), `worker` runs queue consumers, `all` does both.
+// webhooks it receives, or with CALL_HANDOFF answers them and hands the rest to call runners), `calls`
+// is a call runner (drives the calls api instances hand over, and the calls whose timers are due),
+// `worker` runs queue consumers, `all` does everything.
 import { DynamicModule, Type } from '@nestjs/common';
 import { AuctionModule } from './auction/auction.module';
 import { BuyersModule } from './buyers/buyers.module';
@@ -22,6 +24,7 @@ const sharedModules: Type[] = [CampaignsModule, PublishersModule, NumbersModule]
 export function featureModules(config: AppConfig): (Type | DynamicModule)[] {
   const api = config.role === 'all' || config.role === 'api';
   const worker = config.role === 'all' || config.role === 'worker';
+  const runner = config.role === 'all' || config.role === 'calls';
   // One instance of each dynamic module, shared by every module that imports it.
   const dni = DniModule.register({ exporter: worker });
   const telephony = TelephonyModule.register({ ingress: api });
@@ -33,7 +36,8 @@ export function featureModules(config: AppConfig): (Type | DynamicModule)[] {
     telephony,
     auction,
     ProvisioningModule.register({ telephony, api, worker }),
-    ...(api ? [CallsModule.register({ dni, telephony, auction }), ...apiModules] : []),
+    ...(api || runner ? [CallsModule.register({ dni, telephony, auction, ingress: api, runner })] : []),
+    ...(api ? apiModules : []),
     pixels,
     ...(worker ? [CdrModule.register({ pixels }), ...workerModules] : []),
   ];

@@ -1,5 +1,7 @@
 // `npm start`: the service with embedded defaults (or the servers the environment names).
 import 'reflect-metadata';
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { startApp } from './app.bootstrap';
 import { ConfigError, loadConfig } from './infra/config/app-config';
 
@@ -14,6 +16,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  if (config.processNice > 0) lowerPriority(config.processNice);
   const started = Date.now();
   const running = await startApp(config);
   const base = config.publicBaseUrl;
@@ -50,6 +53,26 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.removeAllListeners(signal);
     process.on(signal, () => stop(signal));
+  }
+}
+
+/**
+ * PROCESS_NICE: Linux sets a nice value per thread, and threads started later inherit their creator's,
+ * so every thread running now gets it (the event loop's and V8's helpers).
+ */
+function lowerPriority(nice: number): void {
+  let threads: number[] = [0];
+  try {
+    threads = readdirSync('/proc/self/task').map(Number);
+  } catch {
+    // not Linux: the process as a whole
+  }
+  for (const tid of threads) {
+    try {
+      setPriority(tid, nice);
+    } catch (e) {
+      process.stderr.write(`PROCESS_NICE: could not lower the priority of thread ${tid}: ${String(e)}\n`);
+    }
   }
 }
 

@@ -35,6 +35,7 @@ import {
 } from './call-machine';
 import { auctionSummary, summarize } from './call-summary';
 import { CallSetupService } from './call-setup.service';
+import { CALLS_PLACEMENT, type CallsPlacement } from './calls-placement';
 import { CallsRepository, type NewCallRecord } from './calls.repository';
 import { DuplicatesRepository } from './duplicates.repository';
 import { LiveCallRepository } from './live-call.repository';
@@ -60,6 +61,8 @@ class LockLost extends Error {
 interface RunContext {
   sessionId: string;
   token: string;
+  /** Held.answerOnly. */
+  answerOnly: boolean;
   /** Inbox events applied but not yet removed by a commit. */
   trim: number;
   /** Writes to other keys that may go out with the final commit (same round trip). */
@@ -71,6 +74,8 @@ interface Held {
   token: string;
   state: LiveCall | undefined;
   events: CallEvent[];
+  /** Only the way to the answer, then hand the call to the runners (CALL_HANDOFF). */
+  answerOnly?: boolean;
 }
 
 @Injectable()
@@ -85,6 +90,8 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
   private readonly answerLatency;
   private readonly takeovers;
   private closing = false;
+  /** Answer new callers here and hand the rest of each call to the call runners (CALL_HANDOFF). */
+  private readonly handoff: boolean;
 
   constructor(
     private readonly store: LiveCallRepository,
@@ -97,7 +104,9 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     private readonly ingress: WebhookIngressService,
     metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CALLS_PLACEMENT) placement: CallsPlacement,
   ) {
+    this.handoff = config.calls.handoff && placement.ingress;
     this.finals = metrics.counter('calls_final_total', 'Calls by final state', ['state']);
     this.answerLatency = metrics.histogram(
       'call_answer_latency_seconds',
@@ -131,6 +140,13 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     if (isPassive(event)) {
       return (await this.store.takeIn(sessionId, event, undefined)) ? 'accepted' : 'duplicate';
     }
+    // Handing off: a new caller is answered here, every other event goes to the call runners.
+    const answerHere = event.type === 'call.initiated';
+    if (this.handoff && !answerHere) {
+      return (await this.store.takeInAndHandOff(sessionId, event, Date.now() + ttl))
+        ? 'accepted'
+        : 'duplicate';
+    }
     if (this.closing || this.active.has(sessionId)) {
       const fresh = await this.store.takeIn(sessionId, event, Date.now() + ttl);
       if (fresh) this.schedule(sessionId);
@@ -139,7 +155,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     // Queue the event and take the call's lock in one trip; the call then runs in the background.
     const token = randomUUID();
     // A new caller's first webhook goes to Redis at the end of this tick; the others with the turn.
-    const soon = event.type === 'call.initiated';
+    const soon = answerHere;
     const r = await this.store.takeInAndAcquire(sessionId, event, token, ttl, BATCH, soon);
     if (r.kind === 'duplicate') return 'duplicate';
     if (r.kind === 'locked') {
@@ -147,7 +163,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
       this.takeovers.inc();
       await this.store.lowerDue(sessionId, Date.now() + r.pttl + 50);
     } else {
-      this.schedule(sessionId, { token, state: r.state, events: r.events });
+      this.schedule(sessionId, { token, state: r.state, events: r.events, answerOnly: this.handoff });
     }
     return 'accepted';
   }
@@ -170,7 +186,11 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     this.active.set(sessionId, me);
     const run = (async () => {
       try {
-        if (held && (await this.hold(sessionId, held)) > 0) this.rerun.add(sessionId);
+        if (held && (await this.hold(sessionId, held)) > 0) {
+          // Events came in meanwhile: this instance goes on with them, or a runner does.
+          if (held.answerOnly) await this.store.handOff(sessionId);
+          else this.rerun.add(sessionId);
+        }
         while (this.rerun.has(sessionId) && !this.closing) {
           this.rerun.delete(sessionId);
           await this.drain(sessionId);
@@ -190,6 +210,11 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     })();
     this.running.add(run);
     void run.finally(() => this.running.delete(run));
+  }
+
+  /** Calls this process is working on now. */
+  get activeCount(): number {
+    return this.active.size;
   }
 
   isActive(sessionId: string): boolean {
@@ -223,7 +248,8 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     );
     try {
       // run() ends by storing the state and letting go of the lock.
-      return await this.run({ sessionId, token: held.token, trim: 0, side: [] }, held.state, held.events);
+      const ctx = { sessionId, token: held.token, answerOnly: !!held.answerOnly, trim: 0, side: [] };
+      return await this.run(ctx, held.state, held.events);
     } catch (e) {
       if (e instanceof LockLost) {
         this.logger.warn({ callSessionId: sessionId }, e.message);
@@ -255,6 +281,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
 
     let steps = 0;
     let yielded = false;
+    let handOff = false;
     for (; steps < MAX_STEPS; steps++) {
       const action = nextAction(call, Date.now(), this.config.calls.maxAttempts);
       if (action.kind === 'none') break;
@@ -263,8 +290,13 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         break;
       }
       // Answering a new caller comes first. Anything else (routing, transfers, the end of a call)
-      // goes on in the loop's spare time, once per hold, so a burst of that work never stands between
-      // a new caller's webhook and its answer command.
+      // goes to a call runner when handing off, or else on in the loop's spare time, once per hold, so
+      // a burst of that work never stands between a new caller's webhook and its answer command.
+      if (ctx.answerOnly && !ANSWER_PATH.has(action.kind)) {
+        handOff = true;
+        call.dueAt = Date.now();
+        break;
+      }
       if (!yielded && !ANSWER_PATH.has(action.kind)) {
         yielded = true;
         await spareTime.turn();
@@ -273,7 +305,8 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     }
     if (steps === MAX_STEPS) call.dueAt = Date.now();
 
-    // State + release, and the due/live indexes, leave in one pipelined write.
+    // State + release, and the due/live indexes, leave in one pipelined write (with the hand-off
+    // last: the runner that takes the call finds the state written and the lock free).
     const tenantId = call.setup?.tenantId;
     const sid = ctx.sessionId;
     const [pending] = await Promise.all([
@@ -282,6 +315,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
       call.final ? this.store.removeDue(sid) : this.store.setDue(sid, call.dueAt),
       tenantId && call.final ? this.store.removeLive(tenantId, sid) : undefined,
       tenantId && !call.final && !wasLive ? this.store.addLive(tenantId, sid) : undefined,
+      handOff ? this.store.handOff(sid) : undefined,
     ]);
     if (pending < 0) throw new LockLost(sid);
     return pending;
@@ -320,17 +354,19 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
         // (routing needs them next), and so do the auction's reads (campaign, targets, caps, cached
         // bids) once the tags are known: started at the end of this turn, after the command is written.
         const setup = call.setup!;
-        const routed = setup.disposition.kind === 'route';
+        // Handing off, attribution and routing are the runner's (its first steps).
+        const routed = setup.disposition.kind === 'route' && !ctx.answerOnly;
         const sent = this.send(call, ctx, call.answer, () => this.control.answer(a, opts('answer')));
         const afterWrite = new Promise<void>((resolve) => setImmediate(resolve));
-        const enriching = setup.enriched
-          ? undefined
-          : afterWrite
-              .then(() => this.setupService.enrich(input(), setup))
-              .then((e) => {
-                if (routed) this.prepareRouting(call, { ...setup, ...e });
-                return e;
-              });
+        const enriching =
+          setup.enriched || ctx.answerOnly
+            ? undefined
+            : afterWrite
+                .then(() => this.setupService.enrich(input(), setup))
+                .then((e) => {
+                  if (routed) this.prepareRouting(call, { ...setup, ...e });
+                  return e;
+                });
         enriching?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
         if (!enriching && routed) void afterWrite.then(() => this.prepareRouting(call, setup));
         await sent;

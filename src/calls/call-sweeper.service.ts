@@ -4,6 +4,7 @@
 // call takes its lock, so exactly one instance acts on it.
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../infra/config/app-config';
+import { CALLS_PLACEMENT, type CallsPlacement } from './calls-placement';
 import { CallProcessor } from './call-processor.service';
 import { LiveCallRepository } from './live-call.repository';
 
@@ -14,12 +15,17 @@ export class CallSweeper implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger('CallSweeper');
   private timer?: NodeJS.Timeout;
   private sweeping = false;
+  /** How long a call stays due before this instance takes it (0 but on api instances that hand off). */
+  private readonly graceMs: number;
 
   constructor(
     private readonly store: LiveCallRepository,
     private readonly processor: CallProcessor,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(CALLS_PLACEMENT) placement: CallsPlacement,
+  ) {
+    this.graceMs = config.calls.handoff && !placement.runner ? config.calls.lockTtlMs : 0;
+  }
 
   onApplicationBootstrap(): void {
     const every = this.config.calls.sweepIntervalMs;
@@ -45,7 +51,7 @@ export class CallSweeper implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.sweeping) return 0;
     this.sweeping = true;
     try {
-      const due = await this.store.dueSessions(Date.now(), PER_SWEEP);
+      const due = await this.store.dueSessions(Date.now() - this.graceMs, PER_SWEEP);
       for (const sessionId of due) {
         if (!this.processor.isActive(sessionId)) this.processor.schedule(sessionId);
       }

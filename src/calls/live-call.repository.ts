@@ -4,7 +4,8 @@
 // applied events from the inbox and the lock renewal are one atomic script that only succeeds for the
 // lock's owner, so an event is applied at most once whichever instance holds the call.
 // Two global indexes: calls:due (session ids by the time their timers fire; the sweeper's work list and
-// the safety net for calls whose owner died) and calls:live:<tenant> (GET /calls/live).
+// the safety net for calls whose owner died) and calls:live:<tenant> (GET /calls/live); and the list
+// calls:wake, session ids api instances hand to the call runners (CALL_HANDOFF).
 //
 // Every command goes through RedisBatch (one pipeline per turn of the event loop, never waiting for
 // another batch's replies), so a webhook on the path to the answer command is not held behind the
@@ -25,6 +26,17 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1`;
+
+// TAKE_IN, then (if the event was new) the call onto calls:due by ARGV[5] (unless due sooner) and its
+// session id onto calls:wake.
+const TAKE_IN_HAND_OFF = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], 'LT', ARGV[5], ARGV[4])
+redis.call('RPUSH', KEYS[4], ARGV[4])
 return 1`;
 
 const COMMIT = `
@@ -86,6 +98,7 @@ return redis.call('LLEN', KEYS[2])`;
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 type LiveBatch = Batch & {
   callTakeIn: Script;
+  callTakeInHandOff: Script;
   callCommit: Script;
   callRenew: Script;
   callTakeInAcquire: Script;
@@ -222,6 +235,7 @@ export class LiveCallRepository {
     const direct = redis.direct;
     const scripts: Array<[string, number, string]> = [
       ['callTakeIn', 2, TAKE_IN],
+      ['callTakeInHandOff', 4, TAKE_IN_HAND_OFF],
       ['callCommit', 4, COMMIT],
       ['callRenew', 1, RENEW],
       ['callTakeInAcquire', 5, TAKE_IN_ACQUIRE],
@@ -408,6 +422,36 @@ export class LiveCallRepository {
 
   dueSessions(now: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(redisKeys.callsDue(), '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * takeIn on an api instance that hands its calls over (CALL_HANDOFF): in the same script, unless the
+   * event was seen, the call goes onto calls:due by `dueAt` (the net if no runner takes it) and its
+   * session id onto calls:wake, for a runner to drain it.
+   */
+  async takeInAndHandOff(sessionId: string, event: CallEvent, dueAt: number): Promise<boolean> {
+    const fresh = await this.send<number>((p) =>
+      p.callTakeInHandOff(
+        redisKeys.callSeen(sessionId),
+        redisKeys.callInbox(sessionId),
+        redisKeys.callsDue(),
+        redisKeys.callsWake(),
+        event.id,
+        JSON.stringify(event),
+        LIVE_TTL_MS,
+        sessionId,
+        dueAt,
+      ),
+    );
+    return fresh === 1;
+  }
+
+  /**
+   * Hands the call to a call runner: its session id onto calls:wake, after whatever this turn's batch
+   * already holds for the call (its commit).
+   */
+  async handOff(sessionId: string): Promise<void> {
+    await this.send((p) => p.rpush(redisKeys.callsWake(), sessionId));
   }
 
   async addLive(tenantId: string, sessionId: string): Promise<void> {

@@ -21,10 +21,12 @@
 // BENCH_PROFILE_CARRIER write CPU profiles, BENCH_ALLOC an allocation profile (see bench-lib's
 // profiled), BENCH_TRACE each call's timing with the loop's lags and GC pauses.
 import { randomFill } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as diagnostics from 'node:diagnostics_channel';
 import { Agent, type ClientRequest, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { crypto_sign_verify_detached } from 'sodium-native';
@@ -35,6 +37,8 @@ import { Http } from '../support/test-app';
 import { percentile, profiled, report, round, startBenchApp, startCpuProfile } from './bench-lib';
 
 const RATE = Number(process.env.BENCH_CALLS_PER_S ?? 200);
+/** BENCH_LAYOUT=single: one api instance drives its calls itself; default: the hand-off layout. */
+const HANDOFF = (process.env.BENCH_LAYOUT ?? 'handoff') !== 'single';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // The warm-up runs at the measured rate, so the measured run starts in the steady state it measures:
 // JIT-compiled code, heap sizes, and as many keep-alive connections each way as that rate keeps busy.
@@ -314,6 +318,58 @@ function watchAnswerCommands(): { sent: Map<string, number>; stop: () => void } 
   return { sent, stop: () => diagnostics.unsubscribe('http.client.request.start', onStart) };
 }
 
+/** CPU time (ms) and resident memory (MB) of another process (Linux /proc). */
+function processUsage(pid: number): { cpuMs: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100,
+    rssMb: (Number(fields[21]) * 4096) / 1024 / 1024,
+  };
+}
+
+/**
+ * The call runner of the hand-off layout: `node dist/src/main.js` as APP_ROLE=calls on the service's
+ * PostgreSQL and Redis, at PROCESS_NICE=10 (see the README's layout notes), talking to the same carrier.
+ */
+async function startRunner(
+  stores: { databaseUrl: string; redisUrl: string },
+  info: CarrierInfo,
+): Promise<ChildProcess> {
+  const dataDir = join(__dirname, '..', '..', '..', '.data', 'bench-webhook-runner');
+  rmSync(dataDir, { recursive: true, force: true });
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      APP_ROLE: 'calls',
+      PROCESS_NICE: '10',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: stores.databaseUrl,
+      REDIS_URL: stores.redisUrl,
+      LOG_LEVEL: 'silent',
+      TELNYX_API_KEY: API_KEY,
+      TELNYX_BASE_URL: info.apiBaseUrl,
+      TELNYX_PUBLIC_KEY: info.publicKey,
+      TELNYX_CONNECTION_ID: info.connectionId,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(' is up in ')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the call runner exited (${code}): ${out}`)));
+  });
+  child.stdout!.resume();
+  return child;
+}
+
 /** CPU time of the calling thread (Linux /proc/thread-self), ms; 0 where unavailable. */
 function threadCpuMs(): number {
   try {
@@ -453,15 +509,22 @@ async function main(): Promise<void> {
   console.log(`baseline (bare verifier): ${JSON.stringify(base)}`);
 
   // An api instance, as in production: queue consumers (CDR export, pixels) run on worker instances.
+  // In the hand-off layout it answers new callers and a call runner process does the rest.
   const app = await startBenchApp('webhook', {
     APP_ROLE: 'api',
+    CALL_HANDOFF: HANDOFF ? 'true' : 'false',
     TELNYX_API_KEY: API_KEY,
     TELNYX_BASE_URL: carrier.info.apiBaseUrl,
     TELNYX_PUBLIC_KEY: carrier.info.publicKey,
     TELNYX_CONNECTION_ID: carrier.info.connectionId,
   });
+  const runner = HANDOFF ? await startRunner(app.stores, carrier.info) : undefined;
   let peakRss = 0;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  let runnerPeakRss = 0;
+  const rssTimer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (runner?.pid) runnerPeakRss = Math.max(runnerPeakRss, processUsage(runner.pid).rssMb);
+  }, 250);
   try {
     const accounts = app.app.get(AccountsService);
     const { tenant } = await accounts.createTenant('bench', 'bench-webhook@example.com', 'bench password 1');
@@ -534,7 +597,11 @@ async function main(): Promise<void> {
     const countConnection = () => connections++;
     const server = app.app.getHttpServer() as Server;
     server.on('connection', countConnection);
+    const runner0 = runner?.pid ? processUsage(runner.pid).cpuMs : 0;
     const run = await profiled(() => carrier.run({ webhookUrl, numbers, rate: RATE, seconds: SECONDS }));
+    const runnerCpuMs = runner?.pid
+      ? round((processUsage(runner.pid).cpuMs - runner0) / run.placed, 2)
+      : undefined;
     answers.stop();
     server.off('connection', countConnection);
     const delays = probe();
@@ -560,6 +627,10 @@ async function main(): Promise<void> {
         `service thread syscalls per call: ${round((threadSyscalls().r - io1.r) / run.placed, 1)} reads, ` +
         `${round((threadSyscalls().w - io1.w) / run.placed, 1)} writes`,
     );
+    if (runner)
+      console.log(
+        `call runner process CPU per call: ${runnerCpuMs} ms (peak RSS ${round(runnerPeakRss, 0)} MB)`,
+      );
     const perCall = [...redis1.calls]
       .map(([cmd, n]) => [cmd, (n - (redis0.calls.get(cmd) ?? 0)) / run.placed] as const)
       .filter(([, n]) => n >= 0.05)
@@ -599,6 +670,7 @@ async function main(): Promise<void> {
         `new connections to the service: ${connections}`,
     );
     report({
+      layout: HANDOFF ? 'api+calls' : 'single',
       calls_per_s: failed === 0 ? s.calls_per_s : 0,
       offered_calls_per_s: RATE,
       failed_calls: failed,
@@ -611,6 +683,7 @@ async function main(): Promise<void> {
       // CPU of the thread that serves the webhooks, per call: the same work costs more of it when the
       // host is busy (the bare server's figure moves with the host, not with our code).
       thread_cpu_ms_per_call: serviceThreadMs,
+      ...(runner ? { runner_cpu_ms_per_call: runnerCpuMs, runner_rss_mb: round(runnerPeakRss, 0) } : {}),
       baseline: {
         thread_cpu_ms_per_call: bareThreadMs,
         calls_per_s: base.calls_per_s,
@@ -625,6 +698,7 @@ async function main(): Promise<void> {
     clearInterval(rssTimer);
     carrier.worker.postMessage('stop');
     await app.close();
+    runner?.kill('SIGTERM');
   }
 }
 

@@ -59,4 +59,18 @@ describe('loadConfig', () => {
       true,
     );
   });
+
+  it('hands calls off only from instances that take webhooks, and takes a nice value', () => {
+    expect(loadConfig({}).calls.handoff).toBe(false);
+    expect(loadConfig({ APP_ROLE: 'api', CALL_HANDOFF: 'true' }).calls.handoff).toBe(true);
+    expect(loadConfig({ APP_ROLE: 'calls' }).role).toBe('calls');
+    for (const role of ['worker', 'calls']) {
+      expect(() => loadConfig({ APP_ROLE: role, CALL_HANDOFF: '1' })).toThrow(
+        /CALL_HANDOFF: applies to instances that take Telnyx webhooks/,
+      );
+    }
+    expect(() => loadConfig({ CALL_HANDOFF: 'maybe' })).toThrow(/CALL_HANDOFF/);
+    expect(loadConfig({ PROCESS_NICE: '10' }).processNice).toBe(10);
+    expect(() => loadConfig({ PROCESS_NICE: '20' })).toThrow(/PROCESS_NICE/);
+  });
 });

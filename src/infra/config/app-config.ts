@@ -4,13 +4,15 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { redisConnectionOptions } from '../redis/redis-url';
 
-export type AppRole = 'all' | 'api' | 'worker';
+export type AppRole = 'all' | 'api' | 'worker' | 'calls';
 
 export interface AppConfig {
   port: number;
   host: string;
   dataDir: string;
   role: AppRole;
+  /** Nice value the process gives itself at start (0 = unchanged; higher = less CPU when cores are short). */
+  processNice: number;
   logLevel: string;
   publicBaseUrl: string;
   database: { url?: string };
@@ -39,6 +41,11 @@ export interface AppConfig {
     lockTtlMs: number;
     /** How often each instance looks for calls whose timers are due or whose owner died. */
     sweepIntervalMs: number;
+    /**
+     * Webhook-taking instances answer new callers themselves and hand everything after the answer to
+     * the call runners (APP_ROLE calls or all) through Redis (src/calls/call-handoff.service.ts).
+     */
+    handoff: boolean;
   };
   /** Lets pings, confirmations and pixels reach private/loopback addresses (sandbox, tests). */
   allowPrivateTargets: boolean;
@@ -109,7 +116,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./.data'),
-  APP_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  APP_ROLE: z.enum(['all', 'api', 'worker', 'calls']).default('all'),
+  PROCESS_NICE: z.coerce.number().int().min(0).max(19).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_BASE_URL: url(['http:', 'https:']),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
@@ -149,6 +157,7 @@ const schema = z.object({
   CALL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   CALL_LOCK_TTL_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   CALL_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  CALL_HANDOFF: boolFlag,
   ALLOW_PRIVATE_TARGETS: boolFlag,
   SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'must be at least 32 characters',
@@ -179,12 +188,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  if (e.CALL_HANDOFF && e.APP_ROLE !== 'api' && e.APP_ROLE !== 'all') {
+    throw new ConfigError([
+      `CALL_HANDOFF: applies to instances that take Telnyx webhooks (APP_ROLE api or all), not ${e.APP_ROLE}`,
+    ]);
+  }
   const port = e.PORT;
   return {
     port,
     host: e.HOST,
     dataDir: resolve(e.DATA_DIR),
     role: e.APP_ROLE,
+    processNice: e.PROCESS_NICE,
     logLevel: e.LOG_LEVEL,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     database: { url: e.DATABASE_URL },
@@ -210,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: e.CALL_MAX_ATTEMPTS,
       lockTtlMs: e.CALL_LOCK_TTL_MS,
       sweepIntervalMs: e.CALL_SWEEP_INTERVAL_MS,
+      handoff: e.CALL_HANDOFF,
     },
     // With no Telnyx key the sandbox runs locally, so private targets are the default there.
     allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS ? e.ALLOW_PRIVATE_TARGETS : !e.TELNYX_API_KEY,

@@ -39,6 +39,8 @@ export const redisKeys = {
   callWake: (sessionId: string) => `{call:${sessionId}}:wake`,
   /** Session ids by the time their timers are due (sweeper; also the takeover net for dead owners). */
   callsDue: () => 'calls:due',
+  /** Session ids of calls an api instance handed to the call runners (list; runners pop them). */
+  callsWake: () => 'calls:wake',
   /** Live calls of a tenant (session ids), for GET /calls/live. */
   callsLive: (tenantId: string) => `calls:live:${tenantId}`,
   /** A target's live calls: sorted set member = call:attempt, score = expiry (crash backstop). */
