@@ -3,7 +3,9 @@
 // asks (look up, answer, route, transfer, speak, hang up, finish) until the call has to wait for the
 // carrier or a timer. Every command is recorded as "sending" in Redis before it goes out and carries a
 // deterministic command_id, so an instance that takes over a call after its owner died (lock expired)
-// repeats the command harmlessly. The sweeper calls drain() for calls whose timers are due.
+// repeats the command harmlessly. The sweeper calls drain() for calls whose timers are due. With
+// CALL_HANDOFF an api instance only answers new callers and hands each call on to the call runners
+// (call-handoff.service.ts), which drain it the same way.
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { formatMoney } from '../common/money';
@@ -140,9 +142,10 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     if (isPassive(event)) {
       return (await this.store.takeIn(sessionId, event, undefined)) ? 'accepted' : 'duplicate';
     }
-    // Handing off: a new caller is answered here, every other event goes to the call runners.
+    // Handing off: a new caller is answered here (unless this instance is shutting down), every other
+    // event goes to the call runners.
     const answerHere = event.type === 'call.initiated';
-    if (this.handoff && !answerHere) {
+    if (this.handoff && (!answerHere || this.closing)) {
       return (await this.store.takeInAndHandOff(sessionId, event, Date.now() + ttl))
         ? 'accepted'
         : 'duplicate';

@@ -29,7 +29,7 @@ const ABOUT = {
   cdr: 'CDR export through outbox, BullMQ and ClickHouse, and the publisher report over 10 M rows; baseline: a bare ClickHouse insert and a plain count()',
   dni: 'DNI lease endpoint, 64 keep-alive connections; baseline: bare node:http answering fixed JSON',
   webhook:
-    'sandbox calls through the signed webhook path to a bridged, recorded call; p50/p99: call.initiated written to the service → answer command flushed by it (roundtrip_*: until the carrier has read it); baseline: bare node:http verifying signatures and sending the commands',
+    'sandbox calls through the signed webhook path to a bridged, recorded call, in the hand-off layout (an api instance with CALL_HANDOFF takes the webhooks and answers; a call runner process, APP_ROLE=calls at PROCESS_NICE=10, does the rest; `BENCH_LAYOUT=single` runs one instance); p50/p99: call.initiated written to the service → answer command flushed by it (roundtrip_*: until the carrier has read it); thread_cpu_ms_per_call and rss_mb: the api instance, runner_*: the runner; baseline: bare node:http verifying signatures and sending the commands',
 };
 
 const args = process.argv.slice(2);
