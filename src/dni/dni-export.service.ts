@@ -16,7 +16,7 @@ export class DniExportService implements OnModuleInit, OnApplicationShutdown {
   constructor(private readonly sessions: DniSessionRepository) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), INTERVAL_MS);
+    this.timer = setInterval(() => void this.run().catch(() => undefined), INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -25,8 +25,16 @@ export class DniExportService implements OnModuleInit, OnApplicationShutdown {
     await this.running?.catch(() => undefined);
   }
 
-  /** Exports everything queued now; returns the number of sessions written. */
-  flush(): Promise<number> {
+  /**
+   * Exports everything queued now; returns the number of sessions written. A pass already under way
+   * may have taken its last batch before the caller's sessions were queued, so it is waited out first.
+   */
+  async flush(): Promise<number> {
+    await this.running?.catch(() => undefined);
+    return this.run();
+  }
+
+  private run(): Promise<number> {
     this.running ??= this.drain().finally(() => (this.running = undefined));
     return this.running;
   }
