@@ -342,7 +342,7 @@ async function startRunner(
     env: {
       ...process.env,
       APP_ROLE: 'calls',
-      PROCESS_NICE: '10',
+      PROCESS_NICE: process.env.BENCH_RUNNER_NICE ?? '10',
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
