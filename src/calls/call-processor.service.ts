@@ -158,8 +158,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     // Queue the event and take the call's lock in one trip; the call then runs in the background.
     const token = randomUUID();
     // A new caller's first webhook goes to Redis at the end of this tick; the others with the turn.
-    const soon = answerHere;
-    const r = await this.store.takeInAndAcquire(sessionId, event, token, ttl, BATCH, soon);
+    const r = await this.store.takeInAndAcquire(sessionId, event, token, ttl, BATCH, answerHere);
     if (r.kind === 'duplicate') return 'duplicate';
     if (r.kind === 'locked') {
       // The holder was asked to drain again; if it is dead, its lock expires and the sweeper steps in.

@@ -21,20 +21,19 @@ import type { Bid } from '../auction/auction.types';
 import type { Attempt, Candidate, LiveCall } from './call-machine';
 import { type Batch, RedisBatch } from '../infra/redis/redis-batch';
 
-const TAKE_IN = `
+// Queues the event (KEYS[2]) unless its id (ARGV[1]) is in the seen set (KEYS[1]); 0 when it was.
+const TAKE_IN_EVENT = `
 if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])`;
+
+const TAKE_IN = `${TAKE_IN_EVENT}
 return 1`;
 
 // TAKE_IN, then (if the event was new) the call onto calls:due by ARGV[5] (unless due sooner) and its
 // session id onto calls:wake.
-const TAKE_IN_HAND_OFF = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+const TAKE_IN_HAND_OFF = `${TAKE_IN_EVENT}
 redis.call('ZADD', KEYS[3], 'LT', ARGV[5], ARGV[4])
 redis.call('RPUSH', KEYS[4], ARGV[4])
 return 1`;

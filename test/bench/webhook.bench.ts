@@ -1,8 +1,8 @@
 // `npm run bench -- webhook`: calls driven by the sandbox carrier through the real webhook path.
 // The carrier runs in a worker thread (its own event loop, like Telnyx on the other side of the
-// network) and places inbound calls at a fixed rate to tracking numbers; the service in the main
-// thread verifies each signed webhook, queues it, answers, routes and transfers to a static target that
-// answers and talks, and writes the final record. Measured: sustained calls per second with zero
+// network) and places inbound calls at a fixed rate to tracking numbers; the service (the main
+// thread, and the call runner below) verifies each signed webhook, queues it, answers, routes and
+// transfers to a static target that answers and talks, and writes the final record. Measured: sustained calls per second with zero
 // failed calls (every call answered, bridged, recorded as completed), and the answer latency as the
 // issue defines it: from call.initiated received to the answer command sent. "Received" is taken at the
 // carrier, when its HTTP client has written the webhook to the socket (so the time the request waits for
@@ -13,10 +13,13 @@
 // belong to the bench's layout (Telnyx on the same 2 cores), not to the service. The baseline, in the
 // same run and process layout, is a bare node:http server that only verifies the signature and sends
 // answer and transfer, measured the same way.
-// The service runs as an api instance (APP_ROLE=api): queue consumers belong to worker instances.
+// The service runs as an api instance (APP_ROLE=api): queue consumers belong to worker instances. By
+// default it hands each call on after the answer (CALL_HANDOFF) to a call runner, a second process
+// (APP_ROLE=calls, PROCESS_NICE=10 or BENCH_RUNNER_NICE) on the same stores that routes, transfers and
+// writes the record; BENCH_LAYOUT=single has the api instance do all of it.
 //
 // BENCH_CALLS_PER_S (200) and BENCH_SECONDS (20) set the offered load. Besides the JSON line it prints
-// where the time goes: CPU per call of the service thread and the carrier thread, event-loop
+// where the time goes: CPU per call of the service thread, the runner and the carrier thread, event-loop
 // utilisation, system calls per call, and Redis's commands and CPU per call. BENCH_PROFILE /
 // BENCH_PROFILE_CARRIER write CPU profiles, BENCH_ALLOC an allocation profile (see bench-lib's
 // profiled), BENCH_TRACE each call's timing with the loop's lags and GC pauses.
