@@ -21,11 +21,12 @@
 // BENCH_CALLS_PER_S (200) and BENCH_SECONDS (20) set the offered load. Besides the JSON line it prints
 // where the time goes: CPU per call of the service thread, the runner and the carrier thread, event-loop
 // utilisation, system calls per call, and Redis's commands and CPU per call. BENCH_PROFILE /
-// BENCH_PROFILE_CARRIER write CPU profiles, BENCH_ALLOC an allocation profile (see bench-lib's
+// BENCH_PROFILE_CARRIER write CPU profiles (BENCH_PROFILE_RUNNER: the runner's, into that directory,
+// covering its whole life; BENCH_RUNNER_NODE_ARGS: more node options for it), BENCH_ALLOC an allocation profile (see bench-lib's
 // profiled), BENCH_TRACE each call's timing with the loop's lags and GC pauses.
 import { randomFill } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as diagnostics from 'node:diagnostics_channel';
 import { Agent, type ClientRequest, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,7 +49,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // (At a quarter of the rate, the first second of the run opened ~90 new connections, and the calls
 // that waited on them made up a third of the slowest 1 %.)
 const WARMUP_RATE = RATE;
-const WARMUP_SECONDS = 4;
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 4);
 const TALK_MS = 1_000;
 const ANSWER_AFTER_MS = 100;
 const API_KEY = 'KEY_bench_webhook';
@@ -342,6 +343,21 @@ function processUsage(pid: number): { cpuMs: number; rssMb: number } {
   };
 }
 
+/** CPU time (ms) of every PostgreSQL server process on this machine (Linux /proc), for the per-call figure. */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += processUsage(Number(entry)).cpuMs;
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
+}
+
 /**
  * The call runner of the hand-off layout: `node dist/src/main.js` as APP_ROLE=calls on the service's
  * PostgreSQL and Redis, at PROCESS_NICE=10 (see the README's layout notes), talking to the same carrier.
@@ -352,7 +368,12 @@ async function startRunner(
 ): Promise<ChildProcess> {
   const dataDir = join(__dirname, '..', '..', '..', '.data', 'bench-webhook-runner');
   rmSync(dataDir, { recursive: true, force: true });
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'main.js')], {
+  const profile = process.env.BENCH_PROFILE_RUNNER;
+  const args = [
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+    ...(process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+  const child = spawn(process.execPath, [...args, join(__dirname, '..', '..', 'src', 'main.js')], {
     env: {
       ...process.env,
       APP_ROLE: 'calls',
@@ -460,12 +481,22 @@ function traceGc(): () => { entries: Array<[number, number, number]> } {
 }
 
 /** Redis's own counters: calls per command (INFO commandstats) and the server's CPU (INFO cpu), in ms. */
-async function redisStats(redis: RedisService): Promise<{ calls: Map<string, number>; cpuMs: number }> {
-  const info = (await redis.direct.info('commandstats')) + (await redis.direct.info('cpu'));
+async function redisStats(
+  redis: RedisService,
+): Promise<{ calls: Map<string, number>; cpuMs: number; aofRewrites: number; aofBytes: number }> {
+  const info =
+    (await redis.direct.info('commandstats')) +
+    (await redis.direct.info('cpu')) +
+    (await redis.direct.info('persistence'));
   const calls = new Map<string, number>();
   for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) calls.set(m[1], Number(m[2]));
-  const cpu = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return { calls, cpuMs: (cpu('used_cpu_sys') + cpu('used_cpu_user')) * 1000 };
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return {
+    calls,
+    cpuMs: (field('used_cpu_sys') + field('used_cpu_user')) * 1000,
+    aofRewrites: field('aof_rewrites'),
+    aofBytes: field('aof_current_size'),
+  };
 }
 
 /** Cumulative buckets of call_answer_latency_seconds: [upper bound s, count]. */
@@ -604,6 +635,9 @@ async function main(): Promise<void> {
     const io1 = threadSyscalls();
     const redis = app.app.get(RedisService);
     const redis0 = await redisStats(redis);
+    // Redis's own record of slow moments (event-loop stalls, AOF writes and fsyncs) over 5 ms.
+    await redis.direct.config('SET', 'latency-monitor-threshold', '5');
+    await redis.direct.latency('RESET');
     const probe = probeDelays();
     const gcs = traceGc();
     const answers = watchAnswerCommands();
@@ -612,15 +646,18 @@ async function main(): Promise<void> {
     const server = app.app.getHttpServer() as Server;
     server.on('connection', countConnection);
     const runner0 = runner?.pid ? processUsage(runner.pid).cpuMs : 0;
+    const postgres0 = postgresCpuMs();
     const run = await profiled(() => carrier.run({ webhookUrl, numbers, rate: RATE, seconds: SECONDS }));
     const runnerCpuMs = runner?.pid
       ? round((processUsage(runner.pid).cpuMs - runner0) / run.placed, 2)
       : undefined;
+    const postgresMs = round((postgresCpuMs() - postgres0) / run.placed, 2);
     answers.stop();
     server.off('connection', countConnection);
     const delays = probe();
     const gc = gcs();
     const redis1 = await redisStats(redis);
+    const redisLatency = (await redis.direct.latency('LATEST')) as Array<[string, number, number, number]>;
     if (process.env.BENCH_TRACE) {
       writeFileSync(
         process.env.BENCH_TRACE,
@@ -645,6 +682,7 @@ async function main(): Promise<void> {
       console.log(
         `call runner process CPU per call: ${runnerCpuMs} ms (peak RSS ${round(runnerPeakRss, 0)} MB)`,
       );
+    console.log(`PostgreSQL CPU per call (all its processes): ${postgresMs} ms`);
     const perCall = [...redis1.calls]
       .map(([cmd, n]) => [cmd, (n - (redis0.calls.get(cmd) ?? 0)) / run.placed] as const)
       .filter(([, n]) => n >= 0.05)
@@ -652,6 +690,17 @@ async function main(): Promise<void> {
     console.log(
       `Redis per call: server CPU ${round((redis1.cpuMs - redis0.cpuMs) / run.placed, 2)} ms, commands ` +
         perCall.map(([cmd, n]) => `${cmd} ${round(n, 1)}`).join(', '),
+    );
+    const rewrites = redis1.aofRewrites - redis0.aofRewrites;
+    console.log(
+      `Redis AOF: ${rewrites} rewrites during the run` +
+        (rewrites === 0
+          ? `, ${round((redis1.aofBytes - redis0.aofBytes) / 1024 / run.placed, 1)} KB appended per call`
+          : ''),
+    );
+    console.log(
+      `Redis stalls over 5 ms (LATENCY LATEST: event, last ms, max ms): ` +
+        (redisLatency.map(([event, , last, max]) => `${event} ${last}/${max}`).join(', ') || 'none'),
     );
     console.log(
       `service waits (probes every 10 ms): event loop lag p99 ${delays.loopP99} ms max ${delays.loopMax} ms; ` +
@@ -711,8 +760,13 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(rssTimer);
     carrier.worker.postMessage('stop');
+    // The runner stops first, while its stores are still up (and writes its profile, if asked).
+    if (runner && runner.exitCode === null) {
+      const exited = new Promise((resolve) => runner.once('exit', resolve));
+      runner.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+    }
     await app.close();
-    runner?.kill('SIGTERM');
   }
 }
 
