@@ -47,9 +47,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // The warm-up runs at the measured rate, so the measured run starts in the steady state it measures:
 // JIT-compiled code, heap sizes, and as many keep-alive connections each way as that rate keeps busy.
 // (At a quarter of the rate, the first second of the run opened ~90 new connections, and the calls
-// that waited on them made up a third of the slowest 1 %.)
+// that waited on them made up a third of the slowest 1 %.) It lasts 12 s (BENCH_WARMUP_SECONDS): after
+// 4 s the call runner's compiler threads were still optimising functions through the measured run
+// (~350 optimised compilations in it, V8's code log), on the same 2 cores.
 const WARMUP_RATE = RATE;
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 4);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 12);
 const TALK_MS = 1_000;
 const ANSWER_AFTER_MS = 100;
 const API_KEY = 'KEY_bench_webhook';
