@@ -307,17 +307,17 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     }
     if (steps === MAX_STEPS) call.dueAt = Date.now();
 
-    // State + release, and the due/live indexes, leave in one pipelined write (with the hand-off
-    // last: the runner that takes the call finds the state written and the lock free).
+    // State + release, the due/live indexes and the hand-off: one script, in this turn's pipelined write.
     const tenantId = call.setup?.tenantId;
     const sid = ctx.sessionId;
+    const liveOp = !tenantId ? undefined : call.final ? 'rem' : !wasLive ? 'add' : undefined;
     const [pending] = await Promise.all([
-      this.store.commitAndRelease(sid, ctx.token, call, ctx.trim),
+      this.store.commitAndRelease(sid, ctx.token, call, ctx.trim, {
+        dueAt: call.final ? null : call.dueAt,
+        live: tenantId && liveOp ? { tenantId, op: liveOp } : undefined,
+        handOff,
+      }),
       ...ctx.side,
-      call.final ? this.store.removeDue(sid) : this.store.setDue(sid, call.dueAt),
-      tenantId && call.final ? this.store.removeLive(tenantId, sid) : undefined,
-      tenantId && !call.final && !wasLive ? this.store.addLive(tenantId, sid) : undefined,
-      handOff ? this.store.handOff(sid) : undefined,
     ]);
     if (pending < 0) throw new LockLost(sid);
     return pending;

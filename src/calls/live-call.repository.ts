@@ -57,10 +57,12 @@ end
 redis.call('DEL', KEYS[4])
 return {1, redis.call('GET', KEYS[2]) or '', redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[3]) - 1)}`;
 
-// The last commit of a lock hold: store the state, drop the applied events, let go of the lock, and
-// report how many events wait if another instance asked for a wake-up while we held the lock (else 0:
-// this instance re-runs the call itself for its own events, and quiet events wait for the next event
-// that wakes the call); -1 when the lock was not ours any more and nothing was written.
+// The last commit of a lock hold: store the state, drop the applied events, let go of the lock, update
+// the global indexes (calls:due by ARGV[6], or off it when empty; calls:live:<tenant> when ARGV[7] says
+// add or rem; calls:wake when ARGV[8] is 1), and report how many events wait if another instance asked
+// for a wake-up while we held the lock (else 0: this instance re-runs the call itself for its own
+// events, and quiet events wait for the next event that wakes the call); -1 when the lock was not ours
+// any more and nothing was written (the new holder keeps the indexes).
 const COMMIT_RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
@@ -68,6 +70,9 @@ local n = tonumber(ARGV[3])
 if n > 0 then redis.call('LTRIM', KEYS[3], n, -1) end
 redis.call('PEXPIRE', KEYS[4], ARGV[4])
 redis.call('DEL', KEYS[1])
+if ARGV[6] == '' then redis.call('ZREM', KEYS[6], ARGV[5]) else redis.call('ZADD', KEYS[6], ARGV[6], ARGV[5]) end
+if ARGV[7] == 'add' then redis.call('SADD', KEYS[7], ARGV[5]) elseif ARGV[7] == 'rem' then redis.call('SREM', KEYS[7], ARGV[5]) end
+if ARGV[8] == '1' then redis.call('RPUSH', KEYS[8], ARGV[5]) end
 if redis.call('DEL', KEYS[5]) == 0 then return 0 end
 return redis.call('LLEN', KEYS[3])`;
 
@@ -238,7 +243,7 @@ export class LiveCallRepository {
       ['callCommit', 4, COMMIT],
       ['callRenew', 1, RENEW],
       ['callTakeInAcquire', 5, TAKE_IN_ACQUIRE],
-      ['callCommitRelease', 5, COMMIT_RELEASE],
+      ['callCommitRelease', 8, COMMIT_RELEASE],
       ['callAcquireLoad', 4, ACQUIRE_LOAD],
       ['callRelease', 2, RELEASE],
     ];
@@ -390,8 +395,19 @@ export class LiveCallRepository {
     return r === 1;
   }
 
-  /** commit + release in one trip: the pending event count, or -1 when the lock was lost. */
-  commitAndRelease(sessionId: string, token: string, call: LiveCall, trim: number): Promise<number> {
+  /**
+   * commit + release in one trip, with the call's place in the global indexes: `dueAt` (null: off
+   * calls:due), `live` (into or out of its tenant's live calls), `handOff` (onto calls:wake, for a
+   * runner: it then finds the state written and the lock free). Returns the pending event count, or -1
+   * when the lock was lost (then nothing is written).
+   */
+  commitAndRelease(
+    sessionId: string,
+    token: string,
+    call: LiveCall,
+    trim: number,
+    index: { dueAt: number | null; live?: { tenantId: string; op: 'add' | 'rem' }; handOff?: boolean },
+  ): Promise<number> {
     return this.send((p) =>
       p.callCommitRelease(
         redisKeys.callLock(sessionId),
@@ -399,10 +415,17 @@ export class LiveCallRepository {
         redisKeys.callInbox(sessionId),
         redisKeys.callSeen(sessionId),
         redisKeys.callWake(sessionId),
+        redisKeys.callsDue(),
+        index.live ? redisKeys.callsLive(index.live.tenantId) : redisKeys.callsDue(),
+        redisKeys.callsWake(),
         token,
         encodeCall(call),
         trim,
         call.final ? FINAL_TTL_MS : LIVE_TTL_MS,
+        sessionId,
+        index.dueAt === null ? '' : index.dueAt,
+        index.live?.op ?? '',
+        index.handOff ? 1 : 0,
       ),
     );
   }
@@ -413,10 +436,6 @@ export class LiveCallRepository {
 
   async lowerDue(sessionId: string, at: number, soon = false): Promise<void> {
     await this.send((p) => p.zadd(redisKeys.callsDue(), 'LT', at, sessionId), soon);
-  }
-
-  async removeDue(sessionId: string): Promise<void> {
-    await this.send((p) => p.zrem(redisKeys.callsDue(), sessionId));
   }
 
   dueSessions(now: number, limit: number): Promise<string[]> {
@@ -451,14 +470,6 @@ export class LiveCallRepository {
    */
   async handOff(sessionId: string): Promise<void> {
     await this.send((p) => p.rpush(redisKeys.callsWake(), sessionId));
-  }
-
-  async addLive(tenantId: string, sessionId: string): Promise<void> {
-    await this.send((p) => p.sadd(redisKeys.callsLive(tenantId), sessionId));
-  }
-
-  async removeLive(tenantId: string, sessionId: string): Promise<void> {
-    await this.send((p) => p.srem(redisKeys.callsLive(tenantId), sessionId));
   }
 
   /** Live calls of a tenant (at most `limit`); stale index entries are dropped on the way. */
