@@ -23,7 +23,8 @@
 // utilisation, system calls per call, and Redis's commands and CPU per call. BENCH_PROFILE /
 // BENCH_PROFILE_CARRIER write CPU profiles (BENCH_PROFILE_RUNNER: the runner's, into that directory,
 // covering its whole life; BENCH_RUNNER_NODE_ARGS: more node options for it), BENCH_ALLOC an allocation profile (see bench-lib's
-// profiled), BENCH_TRACE each call's timing with the loop's lags and GC pauses.
+// profiled), BENCH_TRACE each call's timing (with its stages in the service) with the loop's lags and GC
+// pauses.
 import { randomFill } from 'node:crypto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { crypto_sign_verify_detached } from 'sodium-native';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { RedisService } from '../../src/infra/redis/redis.service';
+import { WebhookIngressService } from '../../src/telephony/webhook-ingress.service';
 import { SandboxCarrier } from '../../src/sandbox/carrier';
 import { Http } from '../support/test-app';
 import { percentile, profiled, report, round, startBenchApp, startCpuProfile } from './bench-lib';
@@ -345,6 +347,30 @@ function processUsage(pid: number): { cpuMs: number; rssMb: number } {
   };
 }
 
+/**
+ * BENCH_TRACE: for each incoming call.initiated, when the service's HTTP server started the request and
+ * when the whole body reached the webhook ingress (hrtime ms), splitting the answer latency into the
+ * wait for the service to read the request and the work from there to the answer command.
+ */
+function traceIntake(ingress: WebhookIngressService): Map<string, [number, number]> {
+  const stages = new Map<string, [number, number]>();
+  const startedAt = new WeakMap<object, number>();
+  diagnostics.subscribe('http.server.request.start', (m) =>
+    startedAt.set((m as { request: { headers: object } }).request.headers, hrMs()),
+  );
+  const receive = ingress.receive.bind(ingress);
+  ingress.receive = (raw: Buffer, headers: Record<string, unknown>) => {
+    const at = hrMs();
+    const body = raw.toString();
+    if (body.includes('"call.initiated"') && body.includes('"incoming"')) {
+      const ccid = /"call_control_id":"([^"]+)"/.exec(body)?.[1];
+      if (ccid) stages.set(ccid, [startedAt.get(headers) ?? at, at]);
+    }
+    return receive(raw, headers);
+  };
+  return stages;
+}
+
 /** CPU time (ms) of every PostgreSQL server process on this machine (Linux /proc), for the per-call figure. */
 function postgresCpuMs(): number {
   let total = 0;
@@ -649,6 +675,7 @@ async function main(): Promise<void> {
     server.on('connection', countConnection);
     const runner0 = runner?.pid ? processUsage(runner.pid).cpuMs : 0;
     const postgres0 = postgresCpuMs();
+    const intake = process.env.BENCH_TRACE ? traceIntake(app.app.get(WebhookIngressService)) : undefined;
     const run = await profiled(() => carrier.run({ webhookUrl, numbers, rate: RATE, seconds: SECONDS }));
     const runnerCpuMs = runner?.pid
       ? round((processUsage(runner.pid).cpuMs - runner0) / run.placed, 2)
@@ -665,6 +692,12 @@ async function main(): Promise<void> {
         process.env.BENCH_TRACE,
         JSON.stringify({
           answers: (run.answerAt ?? []).map((at, i) => [round(at), round(run.answerMs[i])]),
+          // Per call (hrtime ms): written by the carrier, request started, body at the ingress, answer sent.
+          stages: run.initiated.map(([ccid, t0]) => [
+            t0,
+            ...(intake?.get(ccid) ?? [0, 0]),
+            answers.sent.get(ccid) ?? 0,
+          ]),
           lags: delays.lags,
           gc: gc.entries,
         }),
