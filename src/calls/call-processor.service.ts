@@ -188,10 +188,11 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
     this.active.set(sessionId, me);
     const run = (async () => {
       try {
-        if (held && (await this.hold(sessionId, held)) > 0) {
-          // Events came in meanwhile: this instance goes on with them, or a runner does.
-          if (held.answerOnly) await this.store.handOff(sessionId);
-          else this.rerun.add(sessionId);
+        if (held) {
+          const pending = await this.hold(sessionId, held);
+          // Events came in meanwhile: this instance goes on with them (after an answer-only hold, its
+          // last write already woke a runner for them).
+          if (pending > 0 && !held.answerOnly) this.rerun.add(sessionId);
         }
         while (this.rerun.has(sessionId) && !this.closing) {
           this.rerun.delete(sessionId);
@@ -315,7 +316,7 @@ export class CallProcessor implements CallEventSink, OnModuleInit, OnApplication
       this.store.commitAndRelease(sid, ctx.token, call, ctx.trim, {
         dueAt: call.final ? null : call.dueAt,
         live: tenantId && liveOp ? { tenantId, op: liveOp } : undefined,
-        handOff,
+        handOff: handOff || (ctx.answerOnly && 'if-pending'),
       }),
       ...ctx.side,
     ]);

@@ -59,10 +59,11 @@ return {1, redis.call('GET', KEYS[2]) or '', redis.call('LRANGE', KEYS[3], 0, to
 
 // The last commit of a lock hold: store the state, drop the applied events, let go of the lock, update
 // the global indexes (calls:due by ARGV[6], or off it when empty; calls:live:<tenant> when ARGV[7] says
-// add or rem; calls:wake when ARGV[8] is 1), and report how many events wait if another instance asked
-// for a wake-up while we held the lock (else 0: this instance re-runs the call itself for its own
-// events, and quiet events wait for the next event that wakes the call); -1 when the lock was not ours
-// any more and nothing was written (the new holder keeps the indexes).
+// add or rem; calls:wake when ARGV[8] is 1, or when it is 2 and events wait), and report how many
+// events wait if another instance asked for a wake-up while we held the lock (else 0: this instance
+// re-runs the call itself for its own events, and quiet events wait for the next event that wakes the
+// call); -1 when the lock was not ours any more and nothing was written (the new holder keeps the
+// indexes).
 const COMMIT_RELEASE = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
@@ -72,9 +73,10 @@ redis.call('PEXPIRE', KEYS[4], ARGV[4])
 redis.call('DEL', KEYS[1])
 if ARGV[6] == '' then redis.call('ZREM', KEYS[6], ARGV[5]) else redis.call('ZADD', KEYS[6], ARGV[6], ARGV[5]) end
 if ARGV[7] == 'add' then redis.call('SADD', KEYS[7], ARGV[5]) elseif ARGV[7] == 'rem' then redis.call('SREM', KEYS[7], ARGV[5]) end
-if ARGV[8] == '1' then redis.call('RPUSH', KEYS[8], ARGV[5]) end
-if redis.call('DEL', KEYS[5]) == 0 then return 0 end
-return redis.call('LLEN', KEYS[3])`;
+local pending = 0
+if redis.call('DEL', KEYS[5]) == 1 then pending = redis.call('LLEN', KEYS[3]) end
+if ARGV[8] == '1' or (ARGV[8] == '2' and pending > 0) then redis.call('RPUSH', KEYS[8], ARGV[5]) end
+return pending`;
 
 // An event that wakes its call: queue it (unless seen) and try to take the call's lock in the same trip.
 const TAKE_IN_ACQUIRE = `
@@ -398,15 +400,19 @@ export class LiveCallRepository {
   /**
    * commit + release in one trip, with the call's place in the global indexes: `dueAt` (null: off
    * calls:due), `live` (into or out of its tenant's live calls), `handOff` (onto calls:wake, for a
-   * runner: it then finds the state written and the lock free). Returns the pending event count, or -1
-   * when the lock was lost (then nothing is written).
+   * runner: it then finds the state written and the lock free; 'if-pending': only when events came in
+   * meanwhile). Returns the pending event count, or -1 when the lock was lost (then nothing is written).
    */
   commitAndRelease(
     sessionId: string,
     token: string,
     call: LiveCall,
     trim: number,
-    index: { dueAt: number | null; live?: { tenantId: string; op: 'add' | 'rem' }; handOff?: boolean },
+    index: {
+      dueAt: number | null;
+      live?: { tenantId: string; op: 'add' | 'rem' };
+      handOff?: boolean | 'if-pending';
+    },
   ): Promise<number> {
     return this.send((p) =>
       p.callCommitRelease(
@@ -416,6 +422,7 @@ export class LiveCallRepository {
         redisKeys.callSeen(sessionId),
         redisKeys.callWake(sessionId),
         redisKeys.callsDue(),
+        // A script declares its keys; without a live-calls change this slot holds one it never touches.
         index.live ? redisKeys.callsLive(index.live.tenantId) : redisKeys.callsDue(),
         redisKeys.callsWake(),
         token,
@@ -425,7 +432,7 @@ export class LiveCallRepository {
         sessionId,
         index.dueAt === null ? '' : index.dueAt,
         index.live?.op ?? '',
-        index.handOff ? 1 : 0,
+        index.handOff === 'if-pending' ? 2 : index.handOff ? 1 : 0,
       ),
     );
   }
@@ -462,14 +469,6 @@ export class LiveCallRepository {
       ),
     );
     return fresh === 1;
-  }
-
-  /**
-   * Hands the call to a call runner: its session id onto calls:wake, after whatever this turn's batch
-   * already holds for the call (its commit).
-   */
-  async handOff(sessionId: string): Promise<void> {
-    await this.send((p) => p.rpush(redisKeys.callsWake(), sessionId));
   }
 
   /** Live calls of a tenant (at most `limit`); stale index entries are dropped on the way. */

@@ -1,6 +1,7 @@
 // LiveCallRepository on the real Redis of the test run: a lock hold ends with one script that stores the
 // state, lets go of the lock and moves the call in the global indexes (calls:due, the tenant's live calls,
-// calls:wake for a runner), and writes none of it once the lock has passed to someone else. The suite
+// calls:wake for a runner, always or only when events wait), and writes none of it once the lock has
+// passed to someone else. The suite
 // uses a database of its own, so the call runners of other suites never see its calls:wake.
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
@@ -110,8 +111,27 @@ describe('live call store on a real Redis', () => {
     // Another instance took an event in, found the lock taken and asked the holder to drain again.
     expect(await store.acquireAndLoad(sid, randomUUID(), 5_000, 10)).toMatchObject({ ok: false });
     await admin.rpush(redisKeys.callInbox(sid), '{}', '{}');
-    const pending = await store.commitAndRelease(sid, token, newCall(sid, 1_000), 0, { dueAt: 5 });
+    const wakes = await admin.llen(redisKeys.callsWake());
+    const pending = await store.commitAndRelease(sid, token, newCall(sid, 1_000), 0, {
+      dueAt: 5,
+      handOff: 'if-pending',
+    });
     expect(pending).toBe(2);
     expect(await admin.zscore(redisKeys.callsDue(), sid)).toBe('5');
+    // An answer-only hold hands the waiting events to a runner in the same write.
+    expect(await admin.lrange(redisKeys.callsWake(), wakes, -1)).toEqual([sid]);
+  });
+
+  it('hands off only if events wait, when asked to', async () => {
+    const sid = randomUUID();
+    const token = randomUUID();
+    expect((await store.acquireAndLoad(sid, token, 5_000, 10)).ok).toBe(true);
+    const wakes = await admin.llen(redisKeys.callsWake());
+    const pending = await store.commitAndRelease(sid, token, newCall(sid, 1_000), 0, {
+      dueAt: 5,
+      handOff: 'if-pending',
+    });
+    expect(pending).toBe(0);
+    expect(await admin.llen(redisKeys.callsWake())).toBe(wakes);
   });
 });

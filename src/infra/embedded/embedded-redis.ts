@@ -73,7 +73,7 @@ export class EmbeddedRedis {
         '--save',
         '',
         // The AOF is rewritten when it passes this size (and has doubled since the last rewrite). Live
-        // calls append ~25 KB per call (each commit stores the call's state), so Redis's 64 MB default
+        // calls append ~23 KB per call (each commit stores the call's state), so Redis's 64 MB default
         // meant a rewrite every ~13 s at 200 calls/s; each one starts with a forced write of the AOF
         // buffer that waits out a background fsync in progress, which held every reply for up to
         // 260 ms in the webhook bench. At 512 MB a rewrite comes every ~100 s at that rate.
